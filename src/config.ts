@@ -1,0 +1,101 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Everything else receives a typed Config,
+ * so tests can build one in code without touching the environment.
+ */
+const boolish = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.url().optional(),
+  TRUST_PROXY: boolish.default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  PARLEY_DATA_DIR: z.string().default("./data"),
+  PARLEY_DEMO: z.enum(["auto", "true", "false"]).default("auto"),
+  PARLEY_ADMIN_TOKEN: z.string().min(24).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  OPENAI_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1000),
+  WORK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  WORK_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  LIVECHAT_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute base URL the outside world reaches us on; derived from each request when unset. */
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  database: { kind: "postgres"; url: string; poolSize: number } | { kind: "pglite"; dataDir: string };
+  /** Seed the demo workspace, agent and `demo` widget on first start. */
+  seedDemo: boolean;
+  adminToken: string | undefined;
+  llm:
+    | { kind: "openai"; apiKey: string; baseURL: string | undefined; model: string; timeoutMs: number; maxAttempts: number }
+    | { kind: "builtin" };
+  worker: { concurrency: number; leaseMs: number; pollMs: number; deliveryMaxAttempts: number };
+  livechat: { tokenRateLimitPerMinute: number };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const database: Config["database"] = e.DATABASE_URL
+    ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+    : { kind: "pglite", dataDir: path.resolve(e.PARLEY_DATA_DIR) };
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    database,
+    seedDemo: e.PARLEY_DEMO === "auto" ? database.kind === "pglite" : e.PARLEY_DEMO === "true",
+    adminToken: e.PARLEY_ADMIN_TOKEN,
+    llm: e.OPENAI_API_KEY
+      ? {
+          kind: "openai",
+          apiKey: e.OPENAI_API_KEY,
+          baseURL: e.OPENAI_BASE_URL,
+          model: e.OPENAI_MODEL,
+          timeoutMs: e.OPENAI_TIMEOUT_MS,
+          maxAttempts: e.OPENAI_MAX_ATTEMPTS,
+        }
+      : { kind: "builtin" },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      leaseMs: Math.round(e.WORK_LEASE_SECONDS * 1000),
+      pollMs: e.WORK_POLL_MS,
+      deliveryMaxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+    },
+    livechat: { tokenRateLimitPerMinute: e.LIVECHAT_TOKEN_RATE_LIMIT },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,125 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import type { Config } from "../config.js";
+import * as schema from "./schema.js";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** Either the database or an open transaction: functions that write take this. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
+
+/** The migrations folder sits beside src/ and dist/, so the same relative path works from both. */
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+
+/** An arbitrary constant: the advisory lock that keeps two replicas from migrating at once. */
+const MIGRATION_LOCK_ID = 7_234_119;
+
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  readonly db: Db;
+  /** Runs raw SQL and returns its rows, hiding that postgres.js and PGlite shape results differently. */
+  rows<T = Record<string, unknown>>(query: SQL, tx?: Tx): Promise<T[]>;
+  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string, tx?: Tx): Promise<void>;
+  /** Applies the committed migrations (idempotent, safe to run from several replicas at once). */
+  migrate(): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+export async function openDatabase(config: Config["database"]): Promise<Database> {
+  return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
+}
+
+export function openPostgres(url: string, poolSize = 20): Database {
+  const client = postgres(url, { max: poolSize, onnotice: () => {}, connect_timeout: 10 });
+  const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
+  return {
+    kind: "postgres",
+    db,
+    rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
+    async listen(channel, onPayload) {
+      const sub = await client.listen(channel, onPayload);
+      return async () => sub.unlisten();
+    },
+    async notify(channel, payload, tx) {
+      await (tx ?? db).execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    },
+    async migrate() {
+      // A one-connection client, because the advisory lock belongs to the session that takes it.
+      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      try {
+        await single`SELECT pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+        await migratePostgres(drizzlePostgres(single, { casing: "snake_case" }), {
+          migrationsFolder: MIGRATIONS_DIR,
+        });
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    async ping() {
+      try {
+        await client`SELECT 1`;
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** PGlite keeps its files in `dataDir`; `memory://` gives a throwaway in-memory database. */
+export async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir, { extensions: { unaccent } });
+  const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
+  let closed = false;
+  return {
+    kind: "pglite",
+    db,
+    rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
+    async listen(channel, onPayload) {
+      const unsubscribe = await client.listen(channel, onPayload);
+      return async () => {
+        if (!closed) await unsubscribe();
+      };
+    },
+    async notify(channel, payload, tx) {
+      await (tx ?? db).execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    },
+    async migrate() {
+      await migratePglite(db as unknown as Parameters<typeof migratePglite>[0], {
+        migrationsFolder: MIGRATIONS_DIR,
+      });
+    },
+    async ping() {
+      try {
+        await client.query("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
