@@ -113,6 +113,7 @@ CREATE TABLE "messages" (
 	"delivery_state" text NOT NULL,
 	"delivery_error" text,
 	"channel_data" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"sender_hints" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"processed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -145,6 +146,7 @@ CREATE TABLE "thread_work" (
 	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"lease_owner" text,
 	"lease_until" timestamp with time zone,
+	"version" integer DEFAULT 0 NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"last_error" text
 );

@@ -37,6 +37,13 @@ export interface Attachment {
   url?: string | undefined;
   size?: number | undefined;
 }
+export interface SenderHints {
+  name?: string | undefined;
+  email?: string | undefined;
+  locale?: string | undefined;
+  /** An explicit language signal for this message (the live chat's browser language). */
+  messageLocale?: string | undefined;
+}
 export interface Citation {
   kind: "short_answer" | "article";
   id: string;
@@ -229,6 +236,8 @@ export const messages = pgTable(
     deliveryError: text(),
     /** Channel extras the adapter needs back (Direct Line channelData, locale, email headers). */
     channelData: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** What the channel told us about the sender and their language; read by the worker. */
+    senderHints: jsonb().$type<SenderHints>().notNull().default({}),
     processedAt: ts(),
     createdAt: now(),
   },
@@ -297,6 +306,8 @@ export const threadWork = pgTable(
     availableAt: now(),
     leaseOwner: text(),
     leaseUntil: ts(),
+    /** Bumped by every receive, so a worker only deletes the row if nothing arrived meanwhile. */
+    version: integer().notNull().default(0),
     attempts: integer().notNull().default(0),
     lastError: text(),
   },

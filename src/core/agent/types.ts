@@ -52,6 +52,12 @@ export interface AgentReply {
   citations: Citation[];
   /** Why the agent handed off or could not answer; recorded on the conversation. */
   reason?: string | undefined;
+  /**
+   * True when the text is an apology because the answerer failed (LLM down, malformed output
+   * after every retry). Such a reply is still sent, so the customer is never left in silence,
+   * but it is not an answer: billing and metrics must not count it as one.
+   */
+  failed?: boolean | undefined;
 }
 
 /** The one interface between the message path and whatever produces answers. */

@@ -1,0 +1,91 @@
+import type { Logger } from "pino";
+
+/**
+ * Runs work that lives in the database: claims up to `concurrency` items at a time, runs each,
+ * and claims again when woken (NOTIFY), when an item finishes, or every `pollMs` as a fallback.
+ * Both the thread worker and the delivery worker are one of these.
+ */
+export class ClaimLoop<T> {
+  readonly #inflight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #claiming = false;
+  #wakeAgain = false;
+  #stopped = true;
+
+  constructor(
+    private readonly opts: {
+      name: string;
+      concurrency: number;
+      pollMs: number;
+      log: Logger;
+      claim: (max: number) => Promise<T[]>;
+      run: (item: T) => Promise<void>;
+    },
+  ) {}
+
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#timer = setInterval(() => this.wake(), this.opts.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#claiming) {
+      this.#wakeAgain = true;
+      return;
+    }
+    void this.#claimAndRun();
+  }
+
+  async #claimAndRun(): Promise<void> {
+    this.#claiming = true;
+    try {
+      do {
+        this.#wakeAgain = false;
+        const room = this.opts.concurrency - this.#inflight.size;
+        if (room <= 0 || this.#stopped) break;
+        const items = await this.opts.claim(room);
+        for (const item of items) this.#launch(item);
+        // A full batch means there may be more waiting right now.
+        if (items.length === room) this.#wakeAgain = true;
+      } while (this.#wakeAgain && !this.#stopped);
+    } catch (err) {
+      if (!this.#stopped) this.opts.log.error({ err, loop: this.opts.name }, "claiming work failed");
+    } finally {
+      this.#claiming = false;
+    }
+  }
+
+  #launch(item: T): void {
+    const p = this.opts
+      .run(item)
+      .catch((err) => this.opts.log.error({ err, loop: this.opts.name }, "work item failed"))
+      .finally(() => {
+        this.#inflight.delete(p);
+        this.wake();
+      });
+    this.#inflight.add(p);
+  }
+
+  /** Stops claiming and waits for the items in flight, at most `timeoutMs`. Returns whether all finished. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#inflight.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const all = Promise.allSettled([...this.#inflight]).then(() => true as const);
+    const finished = await Promise.race([all, timedOut]);
+    clearTimeout(timer);
+    return finished;
+  }
+}

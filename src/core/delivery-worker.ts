@@ -1,0 +1,161 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { and, eq, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Database } from "../db/client.js";
+import { channelAccounts, channelThreads, messages, outbox } from "../db/schema.js";
+import { type ChannelAdapter, DeliveryError, type OutboundDelivery } from "./channel.js";
+import { ClaimLoop } from "./claim-loop.js";
+import type { Metrics } from "./metrics.js";
+
+/** The NOTIFY channel that wakes delivery workers when a reply was committed. */
+export const OUTBOX_CHANNEL = "parley_outbox";
+
+export interface DeliveryWorkerDeps {
+  database: Database;
+  adapters: ReadonlyMap<string, ChannelAdapter>;
+  log: Logger;
+  metrics?: Metrics | undefined;
+  concurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+}
+
+interface ClaimedDelivery {
+  messageId: string;
+  attempts: number;
+}
+
+/**
+ * Hands committed outbound messages to their adapter. A thread's messages go out in order (a
+ * row is only claimed when no earlier one of its thread is waiting); transient failures are
+ * retried with exponential backoff, permanent ones are recorded on the message and never retried.
+ */
+export class DeliveryWorker {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  readonly #loop: ClaimLoop<ClaimedDelivery>;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.#loop = new ClaimLoop<ClaimedDelivery>({
+      name: "delivery",
+      concurrency: deps.concurrency,
+      pollMs: deps.pollMs,
+      log: deps.log,
+      claim: (max) => this.#claim(max),
+      run: (item) => this.#deliver(item),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.deps.database.listen(OUTBOX_CHANNEL, () => this.#loop.wake());
+    this.#loop.start();
+  }
+
+  wake(): void {
+    this.#loop.wake();
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    await this.#unlisten?.().catch(() => {});
+    await this.#loop.stop(timeoutMs);
+  }
+
+  async #claim(max: number): Promise<ClaimedDelivery[]> {
+    const rows = await this.deps.database.rows<{ message_id: string; attempts: number }>(sql`
+      UPDATE outbox SET lease_owner = ${this.owner}, attempts = attempts + 1,
+             lease_until = now() + ${this.deps.leaseMs} * interval '1 millisecond'
+      WHERE message_id IN (
+        SELECT o.message_id FROM outbox o
+        WHERE o.available_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())
+          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.thread_id = o.thread_id AND p.seq < o.seq)
+        ORDER BY o.available_at
+        LIMIT ${max}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING message_id, attempts`);
+    return rows.map((r) => ({ messageId: r.message_id, attempts: Number(r.attempts) }));
+  }
+
+  async #deliver({ messageId, attempts }: ClaimedDelivery): Promise<void> {
+    const { database, log } = this.deps;
+    const [row] = await database.db
+      .select({ message: messages, account: channelAccounts, thread: channelThreads })
+      .from(messages)
+      .innerJoin(channelAccounts, eq(channelAccounts.id, messages.channelAccountId))
+      .innerJoin(channelThreads, eq(channelThreads.id, messages.threadId))
+      .where(eq(messages.id, messageId))
+      .limit(1);
+    if (!row) {
+      await database.db.delete(outbox).where(eq(outbox.messageId, messageId));
+      return;
+    }
+    const adapter = this.deps.adapters.get(row.account.kind);
+    const inReplyTo = row.message.inReplyToId
+      ? (
+          await database.db
+            .select({ channelMessageId: messages.channelMessageId, channelData: messages.channelData })
+            .from(messages)
+            .where(eq(messages.id, row.message.inReplyToId))
+            .limit(1)
+        )[0]
+      : undefined;
+    const delivery: OutboundDelivery = {
+      messageId,
+      threadKey: row.thread.threadKey,
+      contactExternalId: row.thread.contactExternalId,
+      text: row.message.text,
+      citations: row.message.citations,
+      language: row.message.language,
+      authorKind: row.message.authorKind === "contact" ? "system" : row.message.authorKind,
+      inReplyTo,
+      channelData: row.message.channelData,
+    };
+    try {
+      if (!adapter) throw new DeliveryError("no_adapter", `no adapter for ${row.account.kind}`, true);
+      const result = await adapter.send(row.account, delivery);
+      await database.db.transaction(async (tx) => {
+        await tx
+          .update(messages)
+          .set({
+            deliveryState: result.state,
+            deliveryError: null,
+            ...(result.channelMessageId ? { channelMessageId: result.channelMessageId } : {}),
+          })
+          // A status webhook may already have moved it further (delivered, read): never go backwards.
+          .where(and(eq(messages.id, messageId), eq(messages.deliveryState, "pending")));
+        await tx.delete(outbox).where(eq(outbox.messageId, messageId));
+      });
+      this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "sent" });
+    } catch (err) {
+      const permanent = err instanceof DeliveryError ? err.permanent : false;
+      const reason = err instanceof Error ? err.message : String(err);
+      const code = err instanceof DeliveryError ? err.code : "send_failed";
+      if (permanent || attempts >= this.deps.maxAttempts) {
+        log.warn({ messageId, code, reason, attempts }, "delivery failed for good");
+        this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "failed" });
+        await database.db.transaction(async (tx) => {
+          await tx
+            .update(messages)
+            .set({ deliveryState: "failed", deliveryError: `${code}: ${reason}`.slice(0, 2000) })
+            .where(eq(messages.id, messageId));
+          await tx.delete(outbox).where(eq(outbox.messageId, messageId));
+        });
+        return;
+      }
+      const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
+      const delayMs = Math.min(300_000, retryAfter ?? 1000 * 2 ** (attempts - 1) * (0.75 + Math.random() / 2));
+      log.info({ messageId, code, reason, attempts, delayMs }, "delivery failed; will retry");
+      this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "retry" });
+      await database.db
+        .update(outbox)
+        .set({
+          leaseOwner: null,
+          leaseUntil: null,
+          lastError: `${code}: ${reason}`.slice(0, 2000),
+          availableAt: sql`now() + ${Math.round(delayMs)} * interval '1 millisecond'`,
+        })
+        .where(and(eq(outbox.messageId, messageId), eq(outbox.leaseOwner, this.owner)));
+    }
+  }
+}

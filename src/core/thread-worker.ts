@@ -1,0 +1,373 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { and, asc, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Database, Tx } from "../db/client.js";
+import { agents, channelAccounts, channelThreads, conversations, messages, threadWork } from "../db/schema.js";
+import type { AgentProfile, AgentReply, Answerer, HistoryTurn } from "./agent/types.js";
+import { retrievePassages } from "./agent/retrieval.js";
+import type { ChannelAdapter } from "./channel.js";
+import { ClaimLoop } from "./claim-loop.js";
+import type { Clock } from "./clock.js";
+import { conversationForMessage, upsertContact } from "./conversations.js";
+import type { Metrics } from "./metrics.js";
+import { decideLanguage } from "./language.js";
+import { OUTBOX_CHANNEL } from "./delivery-worker.js";
+import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
+import { systemText } from "./texts.js";
+
+export interface ThreadWorkerDeps {
+  database: Database;
+  clock: Clock;
+  answerer: Answerer;
+  adapters: ReadonlyMap<string, ChannelAdapter>;
+  log: Logger;
+  metrics?: Metrics | undefined;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+}
+
+/** How often one inbound message may fail unexpectedly before it is skipped, so a thread never jams. */
+const MAX_MESSAGE_ATTEMPTS = 5;
+const HISTORY_TURNS = 10;
+
+class LeaseLost extends Error {
+  override name = "LeaseLost";
+}
+
+interface Claimed {
+  threadId: string;
+  version: number;
+  attempts: number;
+}
+
+/**
+ * Processes inbound messages, in order per thread, in any number of gateway processes at
+ * once. A process leases a thread (thread_work row), handles its unprocessed messages one by
+ * one and renews the lease while it waits on the LLM. A process that dies simply lets its
+ * lease run out; the next one picks the thread up and redoes the unfinished message. The
+ * reply's unique `in_reply_to_id` makes that redo harmless: a message is answered once.
+ */
+export class ThreadWorker {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  readonly #loop: ClaimLoop<Claimed>;
+  readonly #leases = new Map<string, AbortController>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(private readonly deps: ThreadWorkerDeps) {
+    this.#loop = new ClaimLoop<Claimed>({
+      name: "threads",
+      concurrency: deps.concurrency,
+      pollMs: deps.pollMs,
+      log: deps.log,
+      claim: (max) => this.#claim(max),
+      run: (item) => this.#runThread(item),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.deps.database.listen(WORK_CHANNEL, () => this.#loop.wake());
+    this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(250, this.deps.leaseMs / 3));
+    this.#heartbeat.unref();
+    this.#loop.start();
+  }
+
+  wake(): void {
+    this.#loop.wake();
+  }
+
+  /** Stops claiming, lets in-flight threads finish for up to `timeoutMs`, then gives up their leases. */
+  async stop(timeoutMs: number): Promise<void> {
+    await this.#unlisten?.().catch(() => {});
+    const finished = await this.#loop.stop(timeoutMs);
+    if (!finished) for (const controller of this.#leases.values()) controller.abort(new LeaseLost("shutting down"));
+    clearInterval(this.#heartbeat);
+  }
+
+  async #claim(max: number): Promise<Claimed[]> {
+    const rows = await this.deps.database.rows<{ thread_id: string; version: number; attempts: number }>(sql`
+      UPDATE thread_work SET lease_owner = ${this.owner},
+             lease_until = now() + ${this.deps.leaseMs} * interval '1 millisecond'
+      WHERE thread_id IN (
+        SELECT thread_id FROM thread_work
+        WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
+        ORDER BY available_at
+        LIMIT ${max}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING thread_id, version, attempts`);
+    return rows.map((r) => ({ threadId: r.thread_id, version: Number(r.version), attempts: Number(r.attempts) }));
+  }
+
+  async #renewLeases(): Promise<void> {
+    if (this.#leases.size === 0) return;
+    const ids = [...this.#leases.keys()];
+    try {
+      const kept = await this.deps.database.rows<{ thread_id: string }>(sql`
+        UPDATE thread_work SET lease_until = now() + ${this.deps.leaseMs} * interval '1 millisecond'
+        WHERE lease_owner = ${this.owner} AND thread_id IN (${sql.join(
+          ids.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})
+        RETURNING thread_id`);
+      const keptIds = new Set(kept.map((r) => r.thread_id));
+      for (const id of ids) {
+        if (!keptIds.has(id)) this.#leases.get(id)?.abort(new LeaseLost(`lease on thread ${id} was lost`));
+      }
+    } catch (err) {
+      this.deps.log.warn({ err }, "renewing thread leases failed");
+    }
+  }
+
+  async #runThread(claimed: Claimed): Promise<void> {
+    const controller = new AbortController();
+    this.#leases.set(claimed.threadId, controller);
+    let version = claimed.version;
+    let attempts = claimed.attempts;
+    try {
+      for (;;) {
+        const [next] = await this.deps.database.db
+          .select()
+          .from(messages)
+          .where(
+            and(eq(messages.threadId, claimed.threadId), eq(messages.direction, "in"), isNull(messages.processedAt)),
+          )
+          .orderBy(asc(messages.seq))
+          .limit(1);
+        if (!next) {
+          if (await this.#finish(claimed.threadId, version)) return;
+          const [row] = await this.deps.database.db
+            .select({ version: threadWork.version })
+            .from(threadWork)
+            .where(and(eq(threadWork.threadId, claimed.threadId), eq(threadWork.leaseOwner, this.owner)));
+          if (!row) return;
+          version = row.version;
+          continue;
+        }
+        try {
+          await this.#handleInbound(next, controller.signal);
+          attempts = 0;
+        } catch (err) {
+          if (err instanceof LeaseLost || controller.signal.aborted) throw err;
+          attempts += 1;
+          if (attempts >= MAX_MESSAGE_ATTEMPTS) {
+            this.deps.log.error({ err, messageId: next.id }, "inbound message failed repeatedly; skipping it");
+            await this.deps.database.db
+              .update(messages)
+              .set({ processedAt: this.deps.clock.now(), deliveryState: "skipped", deliveryError: String(err) })
+              .where(eq(messages.id, next.id));
+            attempts = 0;
+            continue;
+          }
+          await this.#backOff(claimed.threadId, attempts, err);
+          return;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof LeaseLost) && !controller.signal.aborted) throw err;
+      this.deps.log.warn({ threadId: claimed.threadId, reason: String(err) }, "thread left to another worker");
+    } finally {
+      this.#leases.delete(claimed.threadId);
+    }
+  }
+
+  /** Deletes the work row only if nothing arrived since we last looked (`version` unchanged). */
+  async #finish(threadId: string, version: number): Promise<boolean> {
+    const deleted = await this.deps.database.db
+      .delete(threadWork)
+      .where(
+        and(eq(threadWork.threadId, threadId), eq(threadWork.leaseOwner, this.owner), eq(threadWork.version, version)),
+      )
+      .returning({ threadId: threadWork.threadId });
+    return deleted.length > 0;
+  }
+
+  async #backOff(threadId: string, attempts: number, err: unknown): Promise<void> {
+    const delayMs = Math.min(60_000, 500 * 2 ** attempts);
+    this.deps.log.warn({ err, threadId, attempts, delayMs }, "processing failed; retrying later");
+    await this.deps.database.db
+      .update(threadWork)
+      .set({
+        leaseOwner: null,
+        leaseUntil: null,
+        attempts,
+        lastError: String(err).slice(0, 1000),
+        availableAt: sql`now() + ${delayMs} * interval '1 millisecond'`,
+      })
+      .where(and(eq(threadWork.threadId, threadId), eq(threadWork.leaseOwner, this.owner)));
+  }
+
+  /** One inbound message: place it in a conversation, decide its language, answer it if the agent holds it. */
+  async #handleInbound(message: typeof messages.$inferSelect, signal: AbortSignal): Promise<void> {
+    const { database, clock } = this.deps;
+    const [ctx] = await database.db
+      .select({ thread: channelThreads, account: channelAccounts })
+      .from(channelThreads)
+      .innerJoin(channelAccounts, eq(channelAccounts.id, channelThreads.channelAccountId))
+      .where(eq(channelThreads.id, message.threadId))
+      .limit(1);
+    if (!ctx) throw new Error(`thread ${message.threadId} has no channel account`);
+    const adapter = this.deps.adapters.get(ctx.account.kind);
+    if (!adapter) throw new Error(`no adapter for channel kind ${ctx.account.kind}`);
+
+    const now = clock.now();
+    const conversation = await database.db.transaction(async (tx) => {
+      const contactId = await upsertContact(tx, {
+        workspaceId: message.workspaceId,
+        channelAccountId: message.channelAccountId,
+        externalId: ctx.thread.contactExternalId,
+        hints: message.senderHints,
+      });
+      if (ctx.thread.contactId !== contactId) {
+        await tx.update(channelThreads).set({ contactId }).where(eq(channelThreads.id, ctx.thread.id));
+      }
+      const conv = await conversationForMessage(tx, {
+        workspaceId: message.workspaceId,
+        channelAccountId: message.channelAccountId,
+        threadId: message.threadId,
+        contactId,
+        accountAgentId: ctx.account.agentId,
+        capabilities: adapter.capabilities,
+        now,
+      });
+      const { language } = decideLanguage({
+        text: message.text,
+        locale: message.senderHints.messageLocale,
+        conversationLanguage: conv.language,
+        contactLocale: message.senderHints.locale,
+      });
+      const holdsIt = conv.holder === "agent" && conv.agentId !== null;
+      await tx
+        .update(conversations)
+        .set({ language, lastActivityAt: now })
+        .where(eq(conversations.id, conv.id));
+      await tx
+        .update(messages)
+        .set({
+          conversationId: conv.id,
+          language,
+          // Nobody automated answers this one: it waits for a person, so it is done here.
+          ...(holdsIt ? {} : { processedAt: now, deliveryState: "processed" as const }),
+        })
+        .where(eq(messages.id, message.id));
+      return { ...conv, language };
+    });
+    if (conversation.holder !== "agent" || !conversation.agentId) return;
+
+    const [agent] = await database.db.select().from(agents).where(eq(agents.id, conversation.agentId)).limit(1);
+    if (!agent) throw new Error(`agent ${conversation.agentId} vanished`);
+    const profile: AgentProfile = {
+      id: agent.id,
+      workspaceId: agent.workspaceId,
+      name: agent.name,
+      role: agent.role,
+      personality: agent.personality,
+      brandVoice: agent.brandVoice,
+      citationsEnabled: agent.citationsEnabled,
+    };
+    const language = conversation.language ?? "en";
+    const history = await this.#history(conversation.id, message.seq);
+    const passages = await retrievePassages(database, {
+      workspaceId: agent.workspaceId,
+      agentId: agent.id,
+      question: message.text,
+      language,
+    });
+    const reply = await this.deps.answerer.answer({
+      agent: profile,
+      language,
+      question: message.text,
+      history,
+      passages,
+      signal,
+    });
+    if (signal.aborted) throw new LeaseLost(String(signal.reason));
+    await this.#commitReply(message, conversation.id, language, reply);
+  }
+
+  async #history(conversationId: string, beforeSeq: number): Promise<HistoryTurn[]> {
+    const rows = await this.deps.database.db
+      .select({ direction: messages.direction, text: messages.text })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), lt(messages.seq, beforeSeq)))
+      .orderBy(desc(messages.seq))
+      .limit(HISTORY_TURNS);
+    return rows.reverse().map((r) => ({ role: r.direction === "in" ? "customer" : "agent", text: r.text }));
+  }
+
+  /**
+   * The reply, its outbox row and the inbound message's "processed" mark commit together, and
+   * only while we still hold the thread's lease and the agent still holds the conversation
+   * (a person who claimed it meanwhile wins: the agent's reply is dropped, not sent).
+   */
+  async #commitReply(
+    inbound: typeof messages.$inferSelect,
+    conversationId: string,
+    language: string,
+    reply: AgentReply,
+  ): Promise<void> {
+    const { database, clock, leaseMs } = this.deps;
+    const now = clock.now();
+    const text = reply.action === "handoff" && !reply.text.trim() ? systemText("handoff", language) : reply.text;
+    await database.db.transaction(async (tx) => {
+      await this.#assertLease(tx, inbound.threadId, leaseMs);
+      const [conv] = await tx
+        .select({ holder: conversations.holder })
+        .from(conversations)
+        .where(eq(conversations.id, conversationId))
+        .for("update");
+      const markProcessed = () =>
+        tx
+          .update(messages)
+          .set({ processedAt: now, deliveryState: "processed" })
+          .where(eq(messages.id, inbound.id));
+      if (conv?.holder !== "agent") {
+        await markProcessed();
+        return;
+      }
+      const [inserted] = await database.rows<{ id: string; seq: string | number }>(
+        sql`
+        WITH thread AS (
+          UPDATE channel_threads SET last_seq = last_seq + 1 WHERE id = ${inbound.threadId} RETURNING last_seq
+        )
+        INSERT INTO messages (workspace_id, channel_account_id, thread_id, conversation_id, seq, direction,
+                              author_kind, text, citations, language, in_reply_to_id, delivery_state)
+        SELECT ${inbound.workspaceId}, ${inbound.channelAccountId}, ${inbound.threadId}, ${conversationId},
+               thread.last_seq, 'out', 'agent', ${text}, ${JSON.stringify(reply.citations)}::jsonb, ${language},
+               ${inbound.id}, 'pending'
+        FROM thread
+        ON CONFLICT (in_reply_to_id) DO NOTHING
+        RETURNING id, seq`,
+        tx,
+      );
+      if (inserted) {
+        await database.rows(
+          sql`INSERT INTO outbox (message_id, thread_id, seq) VALUES (${inserted.id}, ${inbound.threadId}, ${inserted.seq})`,
+          tx,
+        );
+      }
+      await tx
+        .update(conversations)
+        .set({
+          lastActivityAt: now,
+          ...(reply.action === "handoff" ? { holder: "nobody" as const, handoffReason: reply.reason ?? "agent" } : {}),
+        })
+        .where(eq(conversations.id, conversationId));
+      await markProcessed();
+      await database.notify(THREAD_CHANNEL, inbound.threadId, tx);
+      await database.notify(OUTBOX_CHANNEL, inbound.threadId, tx);
+    });
+    this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
+    this.deps.metrics?.answerSeconds.observe((Date.now() - inbound.createdAt.getTime()) / 1000);
+  }
+
+  async #assertLease(tx: Tx, threadId: string, leaseMs: number): Promise<void> {
+    const held = await this.deps.database.rows(
+      sql`UPDATE thread_work SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
+          WHERE thread_id = ${threadId} AND lease_owner = ${this.owner} RETURNING thread_id`,
+      tx,
+    );
+    if (held.length === 0) throw new LeaseLost(`lease on thread ${threadId} was lost before commit`);
+  }
+}

@@ -1,0 +1,137 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino, { type Logger } from "pino";
+import { createLivechatChannel } from "./channels/livechat/index.js";
+import type { Config } from "./config.js";
+import { BuiltinAnswerer } from "./core/agent/builtin-answerer.js";
+import { OpenAIAnswerer } from "./core/agent/openai-answerer.js";
+import type { Answerer } from "./core/agent/types.js";
+import { bootstrap } from "./core/bootstrap.js";
+import type { ChannelAdapter, ChannelModule } from "./core/channel.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { DeliveryWorker } from "./core/delivery-worker.js";
+import { createMetrics } from "./core/metrics.js";
+import { ThreadWorker } from "./core/thread-worker.js";
+import { type Database, openDatabase } from "./db/client.js";
+import { createAdminRouter } from "./http/admin/index.js";
+import { createHttpApp } from "./http/app.js";
+
+export interface ParleyOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Replaces the answerer chosen from the configuration (tests, benchmarks). */
+  answerer?: Answerer;
+  /** Use this already-open database instead of opening the configured one (tests). */
+  database?: Database;
+}
+
+export interface Parley {
+  readonly config: Config;
+  readonly database: Database;
+  readonly server: Server;
+  /** http://host:port as bound (the real port when PORT=0). */
+  readonly url: string;
+  readonly adminToken: string | undefined;
+  readonly threads: ThreadWorker;
+  readonly delivery: DeliveryWorker;
+  /** Graceful: stop accepting, finish in-flight work (bounded), close the database. */
+  stop(): Promise<void>;
+}
+
+export function answererFor(config: Config): Answerer {
+  return config.llm.kind === "openai"
+    ? new OpenAIAnswerer({
+        apiKey: config.llm.apiKey,
+        baseURL: config.llm.baseURL,
+        model: config.llm.model,
+        timeoutMs: config.llm.timeoutMs,
+        maxAttempts: config.llm.maxAttempts,
+      })
+    : new BuiltinAnswerer();
+}
+
+/** The composition root: config → database → core → channels → HTTP. */
+export async function startParley(config: Config, options: ParleyOptions = {}): Promise<Parley> {
+  const log = options.log ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const database = options.database ?? (await openDatabase(config.database));
+  const ownsDatabase = options.database === undefined;
+  await database.migrate();
+  const boot = await bootstrap(database, config, log);
+  const metrics = createMetrics();
+  const answerer = options.answerer ?? answererFor(config);
+
+  const channels: ChannelModule[] = [
+    createLivechatChannel({ database, log, clock, config, tokenKey: boot.livechatTokenKey, metrics }),
+  ];
+  const adapters = new Map<string, ChannelAdapter>(channels.map((c) => [c.adapter.kind, c.adapter]));
+
+  const threads = new ThreadWorker({
+    database,
+    clock,
+    answerer,
+    adapters,
+    log,
+    metrics,
+    concurrency: config.worker.concurrency,
+    leaseMs: config.worker.leaseMs,
+    pollMs: config.worker.pollMs,
+  });
+  const delivery = new DeliveryWorker({
+    database,
+    adapters,
+    log,
+    metrics,
+    concurrency: Math.min(config.worker.concurrency, 256),
+    pollMs: config.worker.pollMs,
+    leaseMs: config.worker.leaseMs,
+    maxAttempts: config.worker.deliveryMaxAttempts,
+  });
+
+  let accepting = true;
+  const app = createHttpApp({
+    database,
+    log,
+    metrics,
+    trustProxy: config.trustProxy,
+    routers: [
+      ...channels.flatMap((c) => (c.router ? [c.router] : [])),
+      createAdminRouter({ database, log, clock, config }),
+    ],
+    isAccepting: () => accepting,
+  });
+  const server = createServer(app.callback());
+  server.on("upgrade", (req, socket, head) => {
+    if (!accepting || !channels.some((c) => c.handleUpgrade?.(req, socket, head))) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+    }
+  });
+
+  for (const c of channels) await c.start?.();
+  await threads.start();
+  await delivery.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      accepting = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await threads.stop(config.shutdownTimeoutMs);
+      await delivery.stop(config.shutdownTimeoutMs);
+      for (const c of channels) await c.stop?.();
+      server.closeAllConnections();
+      await closed;
+      if (ownsDatabase) await database.close();
+    })();
+    return stopping;
+  };
+
+  return { config, database, server, url, adminToken: boot.adminToken, threads, delivery, stop };
+}
