@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pino from "pino";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { Answerer } from "../../src/core/agent/types.js";
@@ -28,6 +31,8 @@ export async function startTestParley(
     HOST: "127.0.0.1",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     PARLEY_DEMO: opts.demo === false ? "false" : "true",
+    // Where the embedded admin-token file goes; the database itself is the one opened above.
+    PARLEY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "parley-data-")),
     WORK_POLL_MS: "200",
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...opts.env,
