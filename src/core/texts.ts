@@ -1,5 +1,5 @@
 import type { Citation } from "../db/schema.js";
-import { DEFAULT_LANGUAGE, normalizeLanguage, type SupportedLanguage } from "./language.js";
+import { isSupportedLanguage, normalizeLanguage, type SupportedLanguage } from "./language.js";
 
 /**
  * The sentences Parley itself says, in every supported language. Admin-configured messages
@@ -13,7 +13,8 @@ const TEXTS = {
       "Sorry, I couldn't find that in our information. Could you rephrase your question? " +
       "If you prefer, I can also connect you with a person from our team.",
     handoff: "I'm passing you on to a person from our team. Someone will reply here as soon as possible.",
-    unavailable: "Sorry, something went wrong on our side. Please try again in a moment, or ask for a person.",
+    unavailable:
+      "Sorry, something went wrong on our side. Please try again in a moment, or ask for a person.",
     unsupportedMessage:
       "Sorry, I can only read text messages, not this kind of message. Could you type your question?",
     sourceLabel: "Source",
@@ -28,12 +29,14 @@ const TEXTS = {
       "Als je wilt, kan ik je ook doorverbinden met een medewerker.",
     handoff: "Ik geef je door aan een medewerker. Iemand van ons team reageert hier zo snel mogelijk.",
     unavailable:
-      "Sorry, er ging aan onze kant iets mis. Probeer het over een momentje opnieuw, of vraag naar een medewerker.",
+      "Sorry, er ging aan onze kant iets mis. Probeer het over een " +
+      "momentje opnieuw, of vraag naar een medewerker.",
     unsupportedMessage:
       "Sorry, ik kan alleen tekstberichten lezen, geen berichten van dit soort. Kun je je vraag typen?",
     sourceLabel: "Bron",
     sourcesLabel: "Bronnen",
-    otherLanguageNote: "Ik heb dit in onze informatie in een andere taal gevonden, dus ik citeer het zoals het er staat:",
+    otherLanguageNote:
+      "Ik heb dit in onze informatie in een andere taal gevonden, dus ik citeer het zoals het er staat:",
     poweredByAi: "Mogelijk gemaakt door AI",
   },
   sv: {
@@ -42,21 +45,25 @@ const TEXTS = {
       "Tyvärr hittade jag inte det i vår information. Kan du formulera frågan på ett annat sätt? " +
       "Om du vill kan jag också koppla dig vidare till en person i vårt team.",
     handoff: "Jag kopplar dig vidare till en person. Någon i vårt team svarar dig här så snart som möjligt.",
-    unavailable: "Tyvärr gick något fel hos oss. Försök igen om en liten stund, eller be att få prata med en person.",
+    unavailable:
+      "Tyvärr gick något fel hos oss. Försök igen om en liten stund, eller be att få prata med en person.",
     unsupportedMessage:
       "Tyvärr kan jag bara läsa textmeddelanden, inte den här typen av meddelanden. Kan du skriva din fråga?",
     sourceLabel: "Källa",
     sourcesLabel: "Källor",
-    otherLanguageNote: "Jag hittade det här i vår information på ett annat språk, så jag citerar det som det står:",
+    otherLanguageNote:
+      "Jag hittade det här i vår information på ett annat språk, så jag citerar det som det står:",
     poweredByAi: "Drivs av AI",
   },
   de: {
     greeting: "Hallo! Ich bin {agentName}, ein KI-Assistent. Wie kann ich Ihnen helfen?",
     notFound:
-      "Das konnte ich in unseren Informationen leider nicht finden. Könnten Sie Ihre Frage anders formulieren? " +
+      "Das konnte ich in unseren Informationen leider nicht finden. " +
+      "Könnten Sie Ihre Frage anders formulieren? " +
       "Wenn Sie möchten, verbinde ich Sie auch mit einer Person aus unserem Team.",
     handoff:
-      "Ich leite Sie an eine Person aus unserem Team weiter. Jemand antwortet Ihnen hier so bald wie möglich.",
+      "Ich leite Sie an eine Person aus unserem Team weiter. Jemand " +
+      "antwortet Ihnen hier so bald wie möglich.",
     unavailable:
       "Entschuldigung, bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es gleich noch einmal " +
       "oder fragen Sie nach einer Person aus unserem Team.",
@@ -66,7 +73,8 @@ const TEXTS = {
     sourceLabel: "Quelle",
     sourcesLabel: "Quellen",
     otherLanguageNote:
-      "Ich habe das in unseren Informationen in einer anderen Sprache gefunden und zitiere es daher im Original:",
+      "Ich habe das in unseren Informationen in einer anderen " +
+      "Sprache gefunden und zitiere es daher im Original:",
     poweredByAi: "Unterstützt durch KI",
   },
   fr: {
@@ -75,12 +83,14 @@ const TEXTS = {
       "Désolé, je n'ai pas trouvé cela dans nos informations. Pourriez-vous reformuler votre question ? " +
       "Si vous le souhaitez, je peux aussi vous mettre en relation avec une personne de notre équipe.",
     handoff:
-      "Je vous mets en relation avec une personne de notre équipe. Quelqu'un vous répondra ici dès que possible.",
+      "Je vous mets en relation avec une personne de notre équipe. " +
+      "Quelqu'un vous répondra ici dès que possible.",
     unavailable:
       "Désolé, un problème est survenu de notre côté. Veuillez réessayer dans un instant, " +
       "ou demandez à parler à une personne.",
     unsupportedMessage:
-      "Désolé, je ne peux lire que les messages texte, pas ce type de message. Pourriez-vous écrire votre question ?",
+      "Désolé, je ne peux lire que les messages texte, pas ce type de " +
+      "message. Pourriez-vous écrire votre question ?",
     sourceLabel: "Source",
     sourcesLabel: "Sources",
     otherLanguageNote: "J'ai trouvé cette information dans une autre langue, je la cite donc telle quelle :",
@@ -93,12 +103,14 @@ const TEXTS = {
       "Si lo prefiere, también puedo ponerle en contacto con una persona de nuestro equipo.",
     handoff: "Le paso con una persona de nuestro equipo. Alguien le responderá aquí lo antes posible.",
     unavailable:
-      "Lo siento, algo ha fallado por nuestra parte. Inténtelo de nuevo en un momento o pida hablar con una persona.",
+      "Lo siento, algo ha fallado por nuestra parte. Inténtelo de " +
+      "nuevo en un momento o pida hablar con una persona.",
     unsupportedMessage:
       "Lo siento, solo puedo leer mensajes de texto, no este tipo de mensajes. ¿Podría escribir su pregunta?",
     sourceLabel: "Fuente",
     sourcesLabel: "Fuentes",
-    otherLanguageNote: "He encontrado esta información en otro idioma, así que la cito tal como está escrita:",
+    otherLanguageNote:
+      "He encontrado esta información en otro idioma, así que la cito tal como está escrita:",
     poweredByAi: "Con tecnología de IA",
   },
   pt: {
@@ -107,11 +119,14 @@ const TEXTS = {
       "Desculpe, não encontrei isso em nossas informações. Você pode reformular sua pergunta? " +
       "Se preferir, também posso transferir você para uma pessoa da nossa equipe.",
     handoff:
-      "Vou transferir você para uma pessoa da nossa equipe. Alguém vai responder aqui o mais rápido possível.",
+      "Vou transferir você para uma pessoa da nossa equipe. Alguém " +
+      "vai responder aqui o mais rápido possível.",
     unavailable:
-      "Desculpe, algo deu errado do nosso lado. Tente novamente em instantes ou peça para falar com uma pessoa.",
+      "Desculpe, algo deu errado do nosso lado. Tente novamente em " +
+      "instantes ou peça para falar com uma pessoa.",
     unsupportedMessage:
-      "Desculpe, só consigo ler mensagens de texto, não este tipo de mensagem. Você pode digitar sua pergunta?",
+      "Desculpe, só consigo ler mensagens de texto, não este tipo " +
+      "de mensagem. Você pode digitar sua pergunta?",
     sourceLabel: "Fonte",
     sourcesLabel: "Fontes",
     otherLanguageNote: "Encontrei esta informação em outro idioma, então vou citá-la como está escrita:",
@@ -122,15 +137,19 @@ const TEXTS = {
     notFound:
       "Mi dispiace, non ho trovato questa informazione nei nostri contenuti. Puoi riformulare la domanda? " +
       "Se preferisci, posso anche metterti in contatto con una persona del nostro team.",
-    handoff: "Ti metto in contatto con una persona del nostro team. Qualcuno ti risponderà qui il prima possibile.",
+    handoff:
+      "Ti metto in contatto con una persona del nostro team. Qualcuno ti risponderà qui il prima possibile.",
     unavailable:
-      "Mi dispiace, qualcosa è andato storto da parte nostra. Riprova tra un momento oppure chiedi di parlare " +
+      "Mi dispiace, qualcosa è andato storto da parte nostra. " +
+      "Riprova tra un momento oppure chiedi di parlare " +
       "con una persona.",
     unsupportedMessage:
-      "Mi dispiace, posso leggere solo messaggi di testo, non questo tipo di messaggi. Puoi scrivere la tua domanda?",
+      "Mi dispiace, posso leggere solo messaggi di testo, non questo " +
+      "tipo di messaggi. Puoi scrivere la tua domanda?",
     sourceLabel: "Fonte",
     sourcesLabel: "Fonti",
-    otherLanguageNote: "Ho trovato questa informazione in un'altra lingua, quindi la riporto così com'è scritta:",
+    otherLanguageNote:
+      "Ho trovato questa informazione in un'altra lingua, quindi la riporto così com'è scritta:",
     poweredByAi: "Basato sull'IA",
   },
   pl: {
@@ -147,21 +166,25 @@ const TEXTS = {
       "Czy możesz wpisać swoje pytanie?",
     sourceLabel: "Źródło",
     sourcesLabel: "Źródła",
-    otherLanguageNote: "Te informacje są dostępne tylko w innym języku, więc przytaczam je w oryginalnym brzmieniu:",
+    otherLanguageNote:
+      "Te informacje są dostępne tylko w innym języku, więc przytaczam je w oryginalnym brzmieniu:",
     poweredByAi: "Obsługiwane przez AI",
   },
   da: {
     greeting: "Hej! Jeg er {agentName}, en AI-assistent. Hvordan kan jeg hjælpe dig?",
     notFound:
-      "Beklager, det kunne jeg ikke finde i vores oplysninger. Kan du formulere dit spørgsmål på en anden måde? " +
+      "Beklager, det kunne jeg ikke finde i vores oplysninger. Kan " +
+      "du formulere dit spørgsmål på en anden måde? " +
       "Hvis du vil, kan jeg også sætte dig i forbindelse med en person fra vores team.",
     handoff: "Jeg sender dig videre til en person. En fra vores team svarer dig her så hurtigt som muligt.",
-    unavailable: "Beklager, der gik noget galt hos os. Prøv igen om et øjeblik, eller bed om at tale med en person.",
+    unavailable:
+      "Beklager, der gik noget galt hos os. Prøv igen om et øjeblik, eller bed om at tale med en person.",
     unsupportedMessage:
       "Beklager, jeg kan kun læse tekstbeskeder, ikke den slags beskeder. Kan du skrive dit spørgsmål?",
     sourceLabel: "Kilde",
     sourcesLabel: "Kilder",
-    otherLanguageNote: "Jeg fandt dette i vores oplysninger på et andet sprog, så jeg citerer det, som det står:",
+    otherLanguageNote:
+      "Jeg fandt dette i vores oplysninger på et andet sprog, så jeg citerer det, som det står:",
     poweredByAi: "Drevet af AI",
   },
   no: {
@@ -170,12 +193,15 @@ const TEXTS = {
       "Beklager, jeg fant ikke det i informasjonen vår. Kan du formulere spørsmålet på en annen måte? " +
       "Hvis du vil, kan jeg også sette deg i kontakt med en person fra teamet vårt.",
     handoff: "Jeg setter deg over til en person. Noen fra teamet vårt svarer deg her så snart som mulig.",
-    unavailable: "Beklager, noe gikk galt hos oss. Prøv igjen om et øyeblikk, eller be om å få snakke med en person.",
+    unavailable:
+      "Beklager, noe gikk galt hos oss. Prøv igjen om et øyeblikk, eller be om å få snakke med en person.",
     unsupportedMessage:
-      "Beklager, jeg kan bare lese tekstmeldinger, ikke denne typen meldinger. Kan du skrive spørsmålet ditt?",
+      "Beklager, jeg kan bare lese tekstmeldinger, ikke denne typen " +
+      "meldinger. Kan du skrive spørsmålet ditt?",
     sourceLabel: "Kilde",
     sourcesLabel: "Kilder",
-    otherLanguageNote: "Jeg fant dette i informasjonen vår på et annet språk, så jeg siterer det slik det står:",
+    otherLanguageNote:
+      "Jeg fant dette i informasjonen vår på et annet språk, så jeg siterer det slik det står:",
     poweredByAi: "Drevet av KI",
   },
 } satisfies Record<SupportedLanguage, Record<string, string>>;
@@ -196,8 +222,8 @@ export class SystemTextError extends Error {
 }
 
 function textsFor(language: string | null | undefined): Record<SystemTextKey, string> {
-  const code = normalizeLanguage(language) ?? DEFAULT_LANGUAGE;
-  return SYSTEM_TEXTS[code as SupportedLanguage] ?? SYSTEM_TEXTS.en;
+  const code = normalizeLanguage(language);
+  return code && isSupportedLanguage(code) ? SYSTEM_TEXTS[code] : SYSTEM_TEXTS.en;
 }
 
 /**
@@ -222,7 +248,8 @@ export function systemText(
 /** Appends "Source: Title (url)" or "Sources: A; B" to an answer; unchanged without citations. */
 export function formatWithSources(text: string, citations: Citation[], language: string): string {
   const unique = citations.filter(
-    (citation, index) => citations.findIndex((c) => c.kind === citation.kind && c.id === citation.id) === index,
+    (citation, index) =>
+      citations.findIndex((c) => c.kind === citation.kind && c.id === citation.id) === index,
   );
   if (unique.length === 0) return text;
   const label = systemText(unique.length === 1 ? "sourceLabel" : "sourcesLabel", language);

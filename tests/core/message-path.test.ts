@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentReply, AnswerRequest, Answerer } from "../../src/core/agent/types.js";
+import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
 import {
   type ChannelAccountRef,
   type ChannelAdapter,
@@ -103,7 +103,11 @@ for (const engine of engines) {
     async function outboundFor(threadKey: string) {
       const { db } = tdb.database;
       return db
-        .select({ text: schema.messages.text, seq: schema.messages.seq, state: schema.messages.deliveryState })
+        .select({
+          text: schema.messages.text,
+          seq: schema.messages.seq,
+          state: schema.messages.deliveryState,
+        })
         .from(schema.messages)
         .innerJoin(schema.channelThreads, eq(schema.channelThreads.id, schema.messages.threadId))
         .where(and(eq(schema.channelThreads.threadKey, threadKey), eq(schema.messages.direction, "out")))
@@ -124,7 +128,9 @@ for (const engine of engines) {
 
     it("gives concurrent messages of one thread distinct, gap-tolerant increasing seqs", async () => {
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => receiveInbound(tdb.database, inbound("t-conc", `c-${i}`, `q${i}`))),
+        Array.from({ length: 20 }, (_, i) =>
+          receiveInbound(tdb.database, inbound("t-conc", `c-${i}`, `q${i}`)),
+        ),
       );
       const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
       expect(new Set(seqs).size).toBe(20);
@@ -141,7 +147,9 @@ for (const engine of engines) {
       try {
         const threads = Array.from({ length: 15 }, (_, i) => `t-share-${i}`);
         for (let n = 0; n < 3; n++) {
-          await Promise.all(threads.map((t) => receiveInbound(tdb.database, inbound(t, `${t}-${n}`, `${t} #${n}`))));
+          await Promise.all(
+            threads.map((t) => receiveInbound(tdb.database, inbound(t, `${t}-${n}`, `${t} #${n}`))),
+          );
         }
         // The earlier tests left two threads unanswered; they are part of the same queue.
         await waitFor(async () => channel.sent.length >= threads.length * 3 + 21, { timeoutMs: 30_000 });
@@ -166,7 +174,13 @@ for (const engine of engines) {
         .returning();
       const [account] = await db
         .insert(schema.channelAccounts)
-        .values({ workspaceId, kind: "livechat", name: "paused site", externalId: `p-${engine}`, agentId: paused!.id })
+        .values({
+          workspaceId,
+          kind: "livechat",
+          name: "paused site",
+          externalId: `p-${engine}`,
+          agentId: paused!.id,
+        })
         .returning();
       const answerer = new EchoAnswerer();
       const w = startWorkers(answerer, new RecordingChannel());

@@ -1,0 +1,269 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { normalizeLanguage } from "../language.js";
+import type { Passage } from "./types.js";
+
+/**
+ * Finds the agent's own content that answers a question, with PostgreSQL full-text search in
+ * each content language. Every query is scoped by workspace *and* agent: no workspace ever
+ * sees another's content.
+ */
+
+export interface RetrievalInput {
+  workspaceId: string;
+  agentId: string;
+  question: string;
+  /** The conversation's language: content in it is preferred. */
+  language: string;
+  limit?: number | undefined;
+}
+
+const DEFAULT_LIMIT = 5;
+
+/** Enough candidates that the language boost and paragraph coverage can reorder them. */
+const CANDIDATES_PER_PASSAGE = 4;
+
+/**
+ * Added to a passage's coverage when it is in the conversation's language: an answer the
+ * customer can read directly beats a slightly better one they would have to translate.
+ */
+const SAME_LANGUAGE_BOOST = 0.15;
+
+/** An article paragraph at most this long without sentence punctuation is taken for a heading. */
+const HEADING_MAX_LENGTH = 80;
+
+/**
+ * PostgreSQL has no Polish stemmer, so Polish goes through the `simple` configuration, which
+ * keeps function words. Left in, they would match almost any text and inflate coverage.
+ * (Lexemes are unaccented by the configuration, hence "sa" for "są".)
+ */
+const UNSTEMMED_STOP_WORDS: Record<string, ReadonlySet<string>> = {
+  pl: new Set(
+    (
+      "a aby ale albo ani bez by byc co czy dla do gdzie go i ich ja jak jaka jaki jakie jest jestem " +
+      "jestescie jesli juz kiedy ktora ktore ktory lub ma macie mam mi mnie moge moj moja na nad nam nas " +
+      "nie o od oraz po pod prosze przez przy sa sie tak ten to tu tylko w was wasz wasze we z za ze"
+    ).split(" "),
+  ),
+};
+
+interface LanguageQuery {
+  language: string;
+  lexemes: string[];
+}
+
+interface ShortAnswerHit {
+  id: string;
+  question: string;
+  answer: string;
+  language: string;
+  rank: number;
+  lexeme_count: number;
+  matched: string[];
+}
+
+interface ArticleHit {
+  id: string;
+  title: string;
+  url: string | null;
+  language: string;
+  is_private: boolean;
+  rank: number;
+  lexeme_count: number;
+  title_matched: string[];
+}
+
+interface ParagraphRow {
+  article_id: string;
+  paragraph: string;
+  matched: string[];
+}
+
+export async function retrievePassages(database: Database, input: RetrievalInput): Promise<Passage[]> {
+  const limit = input.limit ?? DEFAULT_LIMIT;
+  const queries = await questionLexemes(database, input);
+  if (queries.length === 0) return [];
+  const candidates = limit * CANDIDATES_PER_PASSAGE;
+  const [shortAnswers, articles] = await Promise.all([
+    searchShortAnswers(database, input, queries, candidates),
+    searchArticles(database, input, queries, candidates),
+  ]);
+  const passages = [...shortAnswers.map(shortAnswerPassage), ...articles];
+  const conversationLanguage = normalizeLanguage(input.language);
+  const score = (p: Passage) =>
+    p.coverage + (normalizeLanguage(p.language) === conversationLanguage ? SAME_LANGUAGE_BOOST : 0);
+  // Curated short answers go before articles on equal footing: an admin wrote them for this question.
+  const kindOrder = (p: Passage) => (p.source.kind === "short_answer" ? 0 : 1);
+  return passages
+    .sort((a, b) => score(b) - score(a) || kindOrder(a) - kindOrder(b) || b.rank - a.rank)
+    .slice(0, limit);
+}
+
+/** The question as search terms, once per language the agent has content in. */
+async function questionLexemes(database: Database, input: RetrievalInput): Promise<LanguageQuery[]> {
+  const rows = await database.rows<{ language: string; lexemes: string[] }>(sql`
+    SELECT language, tsvector_to_array(to_tsvector(parley_ts_config(language), ${input.question})) AS lexemes
+    FROM (
+      SELECT language FROM short_answers
+      WHERE workspace_id = ${input.workspaceId} AND agent_id = ${input.agentId}
+      UNION
+      SELECT language FROM knowledge_articles
+      WHERE workspace_id = ${input.workspaceId} AND agent_id = ${input.agentId}
+    ) AS content_languages
+  `);
+  return rows
+    .map((row) => {
+      const stopWords = UNSTEMMED_STOP_WORDS[normalizeLanguage(row.language) ?? ""];
+      return { language: row.language, lexemes: row.lexemes.filter((l) => !stopWords?.has(l)) };
+    })
+    .filter((q) => q.lexemes.length > 0);
+}
+
+/**
+ * One row per content language: the OR of the question's lexemes, quoted so that PostgreSQL
+ * takes them as they are instead of stemming them a second time.
+ */
+function queryTable(queries: LanguageQuery[]): SQL {
+  const rows = queries.map(
+    (q) => sql`(${q.language}, ${orQuery(q.lexemes)}::tsquery, ${textArray(q.lexemes)}::text[])`,
+  );
+  return sql`(VALUES ${sql.join(rows, sql`, `)}) AS q(language, query, lexemes)`;
+}
+
+function orQuery(lexemes: string[]): string {
+  return lexemes.map((l) => `'${l.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`).join(" | ");
+}
+
+function textArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
+}
+
+/** The query lexemes a document holds, computed in SQL so large articles never travel whole. */
+function matchedLexemes(vector: SQL): SQL {
+  return sql`ARRAY(SELECT unnest(q.lexemes) INTERSECT SELECT unnest(tsvector_to_array(${vector})))`;
+}
+
+async function searchShortAnswers(
+  database: Database,
+  input: RetrievalInput,
+  queries: LanguageQuery[],
+  candidates: number,
+): Promise<ShortAnswerHit[]> {
+  return database.rows<ShortAnswerHit>(sql`
+    SELECT s.id, s.question, s.answer, s.language,
+      ts_rank_cd(s.search_vector, q.query) AS rank, cardinality(q.lexemes) AS lexeme_count,
+      ${matchedLexemes(sql`s.search_vector`)} AS matched
+    FROM short_answers s JOIN ${queryTable(queries)} ON q.language = s.language
+    WHERE s.workspace_id = ${input.workspaceId} AND s.agent_id = ${input.agentId}
+      AND s.search_vector @@ q.query
+    ORDER BY rank DESC
+    LIMIT ${candidates}
+  `);
+}
+
+/** Articles are cited whole but quoted by their best paragraph(s), chosen in a second query. */
+async function searchArticles(
+  database: Database,
+  input: RetrievalInput,
+  queries: LanguageQuery[],
+  candidates: number,
+): Promise<Passage[]> {
+  const hits = await database.rows<ArticleHit>(sql`
+    SELECT a.id, a.title, a.url, a.language, a.is_private,
+      ts_rank_cd(a.search_vector, q.query) AS rank, cardinality(q.lexemes) AS lexeme_count,
+      ${matchedLexemes(sql`to_tsvector(parley_ts_config(a.language), a.title)`)} AS title_matched
+    FROM knowledge_articles a JOIN ${queryTable(queries)} ON q.language = a.language
+    WHERE a.workspace_id = ${input.workspaceId} AND a.agent_id = ${input.agentId}
+      AND a.search_vector @@ q.query
+    ORDER BY rank DESC
+    LIMIT ${candidates}
+  `);
+  if (hits.length === 0) return [];
+  const paragraphs = await database.rows<ParagraphRow>(sql`
+    SELECT a.id AS article_id, p.paragraph,
+      ${matchedLexemes(sql`to_tsvector(parley_ts_config(a.language), p.paragraph)`)} AS matched
+    FROM knowledge_articles a
+      JOIN ${queryTable(queries)} ON q.language = a.language
+      CROSS JOIN LATERAL regexp_split_to_table(a.body, ${"\\n\\s*\\n"}) WITH ORDINALITY AS p(paragraph, ord)
+    WHERE a.workspace_id = ${input.workspaceId} AND a.agent_id = ${input.agentId}
+      AND a.id IN (${sql.join(
+        hits.map((h) => sql`${h.id}`),
+        sql`, `,
+      )})
+    ORDER BY a.id, p.ord
+  `);
+  const nonEmpty = paragraphs
+    .map((p) => ({ ...p, paragraph: p.paragraph.trim() }))
+    .filter((p) => p.paragraph !== "");
+  return hits.map((hit) =>
+    articlePassage(
+      hit,
+      nonEmpty.filter((p) => p.article_id === hit.id),
+    ),
+  );
+}
+
+function shortAnswerPassage(hit: ShortAnswerHit): Passage {
+  return {
+    source: { kind: "short_answer", id: hit.id, title: hit.question },
+    text: hit.answer,
+    question: hit.question,
+    language: hit.language,
+    coverage: hit.matched.length / Number(hit.lexeme_count),
+    rank: Number(hit.rank),
+    isPrivate: false,
+  };
+}
+
+function articlePassage(hit: ArticleHit, paragraphs: ParagraphRow[]): Passage {
+  const chosen = bestParagraphs(paragraphs, new Set(hit.title_matched));
+  const covered = new Set([...hit.title_matched, ...chosen.flatMap((p) => p.matched)]);
+  return {
+    source: { kind: "article", id: hit.id, title: hit.title, url: hit.url ?? undefined },
+    text: chosen.map((p) => p.paragraph).join("\n\n"),
+    language: hit.language,
+    coverage: covered.size / Number(hit.lexeme_count),
+    rank: Number(hit.rank),
+    isPrivate: hit.is_private,
+  };
+}
+
+/**
+ * The paragraph holding most of the question's terms, plus the one that adds most of the
+ * terms still missing (if any does), in document order. A heading is never quoted alone:
+ * the paragraph under it comes with it.
+ */
+function bestParagraphs(paragraphs: ParagraphRow[], alreadyCovered: Set<string>): ParagraphRow[] {
+  const first = paragraphs[0];
+  if (!first) return [];
+  const best = mostNewTerms(paragraphs, new Set()) ?? first;
+  const chosen = new Set([best]);
+  const covered = new Set([...alreadyCovered, ...best.matched]);
+  const complement = mostNewTerms(
+    paragraphs.filter((p) => p !== best),
+    covered,
+  );
+  if (complement) chosen.add(complement);
+  for (const paragraph of [...chosen]) {
+    const next = paragraphs[paragraphs.indexOf(paragraph) + 1];
+    if (next && looksLikeHeading(paragraph.paragraph)) chosen.add(next);
+  }
+  return paragraphs.filter((p) => chosen.has(p));
+}
+
+function mostNewTerms(paragraphs: ParagraphRow[], covered: Set<string>): ParagraphRow | undefined {
+  let best: ParagraphRow | undefined;
+  let bestCount = 0;
+  for (const paragraph of paragraphs) {
+    const count = paragraph.matched.filter((l) => !covered.has(l)).length;
+    if (count > bestCount) {
+      best = paragraph;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function looksLikeHeading(paragraph: string): boolean {
+  return paragraph.length <= HEADING_MAX_LENGTH && !paragraph.includes("\n") && !/[.!?:]$/.test(paragraph);
+}
