@@ -21,6 +21,9 @@ const TEXTS = {
     sourcesLabel: "Sources",
     otherLanguageNote: "I found this in our information in another language, so I'm quoting it as written:",
     poweredByAi: "Powered by AI",
+    smallTalkGreeting: "Hello! How can I help you today?",
+    smallTalkThanks: "You're welcome! Is there anything else I can help you with?",
+    smallTalkGoodbye: "Goodbye, and have a nice day!",
   },
   nl: {
     greeting: "Hallo! Ik ben {agentName}, een AI-assistent. Waarmee kan ik je helpen?",
@@ -38,6 +41,9 @@ const TEXTS = {
     otherLanguageNote:
       "Ik heb dit in onze informatie in een andere taal gevonden, dus ik citeer het zoals het er staat:",
     poweredByAi: "Mogelijk gemaakt door AI",
+    smallTalkGreeting: "Hallo! Waarmee kan ik je helpen?",
+    smallTalkThanks: "Graag gedaan! Kan ik je nog ergens anders mee helpen?",
+    smallTalkGoodbye: "Tot ziens, en nog een fijne dag!",
   },
   sv: {
     greeting: "Hej! Jag heter {agentName} och är en AI-assistent. Hur kan jag hjälpa dig?",
@@ -54,6 +60,9 @@ const TEXTS = {
     otherLanguageNote:
       "Jag hittade det här i vår information på ett annat språk, så jag citerar det som det står:",
     poweredByAi: "Drivs av AI",
+    smallTalkGreeting: "Hej! Hur kan jag hjälpa dig?",
+    smallTalkThanks: "Varsågod! Finns det något mer jag kan hjälpa dig med?",
+    smallTalkGoodbye: "Hej då, och ha en fin dag!",
   },
   de: {
     greeting: "Hallo! Ich bin {agentName}, ein KI-Assistent. Wie kann ich Ihnen helfen?",
@@ -76,6 +85,9 @@ const TEXTS = {
       "Ich habe das in unseren Informationen in einer anderen " +
       "Sprache gefunden und zitiere es daher im Original:",
     poweredByAi: "Unterstützt durch KI",
+    smallTalkGreeting: "Hallo! Wie kann ich Ihnen helfen?",
+    smallTalkThanks: "Gern geschehen! Kann ich Ihnen sonst noch helfen?",
+    smallTalkGoodbye: "Auf Wiedersehen und einen schönen Tag noch!",
   },
   fr: {
     greeting: "Bonjour ! Je suis {agentName}, un assistant IA. Comment puis-je vous aider ?",
@@ -95,6 +107,9 @@ const TEXTS = {
     sourcesLabel: "Sources",
     otherLanguageNote: "J'ai trouvé cette information dans une autre langue, je la cite donc telle quelle :",
     poweredByAi: "Propulsé par l'IA",
+    smallTalkGreeting: "Bonjour ! Comment puis-je vous aider ?",
+    smallTalkThanks: "Je vous en prie ! Puis-je vous aider pour autre chose ?",
+    smallTalkGoodbye: "Au revoir et bonne journée !",
   },
   es: {
     greeting: "¡Hola! Soy {agentName}, un asistente de IA. ¿En qué puedo ayudarle?",
@@ -112,6 +127,9 @@ const TEXTS = {
     otherLanguageNote:
       "He encontrado esta información en otro idioma, así que la cito tal como está escrita:",
     poweredByAi: "Con tecnología de IA",
+    smallTalkGreeting: "¡Hola! ¿En qué puedo ayudarte?",
+    smallTalkThanks: "¡De nada! ¿Hay algo más en lo que pueda ayudarte?",
+    smallTalkGoodbye: "¡Adiós y que tengas un buen día!",
   },
   pt: {
     greeting: "Olá! Eu sou {agentName}, um assistente de IA. Como posso ajudar?",
@@ -131,6 +149,9 @@ const TEXTS = {
     sourcesLabel: "Fontes",
     otherLanguageNote: "Encontrei esta informação em outro idioma, então vou citá-la como está escrita:",
     poweredByAi: "Com tecnologia de IA",
+    smallTalkGreeting: "Olá! Como posso ajudar?",
+    smallTalkThanks: "De nada! Posso ajudar com mais alguma coisa?",
+    smallTalkGoodbye: "Até logo e tenha um bom dia!",
   },
   it: {
     greeting: "Ciao! Sono {agentName}, un assistente IA. Come posso aiutarti?",
@@ -151,6 +172,9 @@ const TEXTS = {
     otherLanguageNote:
       "Ho trovato questa informazione in un'altra lingua, quindi la riporto così com'è scritta:",
     poweredByAi: "Basato sull'IA",
+    smallTalkGreeting: "Ciao! Come posso aiutarti?",
+    smallTalkThanks: "Prego! Posso aiutarti con qualcos'altro?",
+    smallTalkGoodbye: "Arrivederci e buona giornata!",
   },
   pl: {
     greeting: "Cześć! Tu {agentName}, asystent AI. W czym mogę pomóc?",
@@ -169,6 +193,9 @@ const TEXTS = {
     otherLanguageNote:
       "Te informacje są dostępne tylko w innym języku, więc przytaczam je w oryginalnym brzmieniu:",
     poweredByAi: "Obsługiwane przez AI",
+    smallTalkGreeting: "Dzień dobry! W czym mogę pomóc?",
+    smallTalkThanks: "Nie ma za co! Czy mogę pomóc w czymś jeszcze?",
+    smallTalkGoodbye: "Do widzenia i miłego dnia!",
   },
   da: {
     greeting: "Hej! Jeg er {agentName}, en AI-assistent. Hvordan kan jeg hjælpe dig?",
@@ -186,6 +213,9 @@ const TEXTS = {
     otherLanguageNote:
       "Jeg fandt dette i vores oplysninger på et andet sprog, så jeg citerer det, som det står:",
     poweredByAi: "Drevet af AI",
+    smallTalkGreeting: "Hej! Hvordan kan jeg hjælpe dig?",
+    smallTalkThanks: "Selv tak! Er der andet, jeg kan hjælpe dig med?",
+    smallTalkGoodbye: "Farvel, og hav en god dag!",
   },
   no: {
     greeting: "Hei! Jeg er {agentName}, en KI-assistent. Hvordan kan jeg hjelpe deg?",
@@ -203,6 +233,9 @@ const TEXTS = {
     otherLanguageNote:
       "Jeg fant dette i informasjonen vår på et annet språk, så jeg siterer det slik det står:",
     poweredByAi: "Drevet av KI",
+    smallTalkGreeting: "Hei! Hvordan kan jeg hjelpe deg?",
+    smallTalkThanks: "Bare hyggelig! Er det noe mer jeg kan hjelpe deg med?",
+    smallTalkGoodbye: "Ha det, og ha en fin dag!",
   },
 } satisfies Record<SupportedLanguage, Record<string, string>>;
 

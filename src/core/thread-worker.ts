@@ -6,6 +6,7 @@ import type { Database, Tx } from "../db/client.js";
 import { agents, channelAccounts, channelThreads, conversations, messages, threadWork } from "../db/schema.js";
 import type { AgentProfile, AgentReply, Answerer, HistoryTurn } from "./agent/types.js";
 import { retrievePassages } from "./agent/retrieval.js";
+import { recognizeSmallTalk, smallTalkReply } from "./agent/small-talk.js";
 import type { ChannelAdapter } from "./channel.js";
 import { ClaimLoop } from "./claim-loop.js";
 import type { Clock } from "./clock.js";
@@ -267,21 +268,22 @@ export class ThreadWorker {
       citationsEnabled: agent.citationsEnabled,
     };
     const language = conversation.language ?? "en";
-    const history = await this.#history(conversation.id, message.seq);
-    const passages = await retrievePassages(database, {
-      workspaceId: agent.workspaceId,
-      agentId: agent.id,
-      question: message.text,
-      language,
-    });
-    const reply = await this.deps.answerer.answer({
-      agent: profile,
-      language,
-      question: message.text,
-      history,
-      passages,
-      signal,
-    });
+    const smallTalk = recognizeSmallTalk(message.text);
+    const reply = smallTalk
+      ? smallTalkReply(smallTalk, language)
+      : await this.deps.answerer.answer({
+          agent: profile,
+          language,
+          question: message.text,
+          history: await this.#history(conversation.id, message.seq),
+          passages: await retrievePassages(database, {
+            workspaceId: agent.workspaceId,
+            agentId: agent.id,
+            question: message.text,
+            language,
+          }),
+          signal,
+        });
     if (signal.aborted) throw new LeaseLost(String(signal.reason));
     await this.#commitReply(message, conversation.id, language, reply);
   }
