@@ -1,0 +1,153 @@
+import { and, eq } from "drizzle-orm";
+import { agents } from "../../db/schema.js";
+import { notFound } from "../errors.js";
+import type { AdminDeps } from "./deps.js";
+import {
+  newestFirst,
+  olderThan,
+  pageQuerySchema,
+  readCursor,
+  timeKeySchema,
+  timeKeyText,
+  toPage,
+} from "./pagination.js";
+import { type AdminRoute, defineRoute } from "./route.js";
+import { agentCreateSchema, agentPageSchema, agentPatchSchema, agentSchema } from "./schemas/agents.js";
+
+const agentColumns = {
+  id: agents.id,
+  name: agents.name,
+  role: agents.role,
+  personality: agents.personality,
+  brandVoice: agents.brandVoice,
+  status: agents.status,
+  citationsEnabled: agents.citationsEnabled,
+  createdAt: agents.createdAt,
+  updatedAt: agents.updatedAt,
+};
+
+type AgentRow = Pick<typeof agents.$inferSelect, keyof typeof agentColumns>;
+
+const agentJson = (row: AgentRow) => ({
+  ...row,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+const ids = { agentId: "agent" };
+const inWorkspace = (workspaceId: string, agentId: string) =>
+  and(eq(agents.id, agentId), eq(agents.workspaceId, workspaceId));
+
+export function agentRoutes({ database, clock }: AdminDeps): AdminRoute[] {
+  const { db } = database;
+  const tag = "Agents";
+  return [
+    defineRoute({
+      method: "get",
+      path: "/agents",
+      operationId: "listAgents",
+      tag,
+      summary: "List agents",
+      description: "Newest first.",
+      query: pageQuerySchema,
+      status: 200,
+      response: agentPageSchema,
+      responseDescription: "A page of agents.",
+      async handle({ workspaceId, query }) {
+        const after = readCursor(query.cursor, timeKeySchema);
+        const rows = await db
+          .select({ ...agentColumns, key: timeKeyText(agents.createdAt) })
+          .from(agents)
+          .where(
+            and(eq(agents.workspaceId, workspaceId), after && olderThan(agents.createdAt, agents.id, after)),
+          )
+          .orderBy(...newestFirst(agents.createdAt, agents.id))
+          .limit(query.limit + 1);
+        return toPage(
+          rows,
+          query.limit,
+          (r) => [r.key, r.id],
+          ({ key: _, ...r }) => agentJson(r),
+        );
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/agents",
+      operationId: "createAgent",
+      tag,
+      summary: "Create an agent",
+      body: agentCreateSchema,
+      status: 201,
+      response: agentSchema,
+      responseDescription: "The new agent.",
+      async handle({ workspaceId, body }) {
+        const now = clock.now();
+        const [row] = await db
+          .insert(agents)
+          .values({ ...body, workspaceId, createdAt: now, updatedAt: now })
+          .returning(agentColumns);
+        if (!row) throw new Error("agent insert returned nothing");
+        return agentJson(row);
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/agents/:agentId",
+      operationId: "getAgent",
+      tag,
+      summary: "Get an agent",
+      ids,
+      status: 200,
+      response: agentSchema,
+      responseDescription: "The agent.",
+      async handle({ workspaceId, ids }) {
+        const [row] = await db.select(agentColumns).from(agents).where(inWorkspace(workspaceId, ids.agentId));
+        if (!row) throw notFound("agent");
+        return agentJson(row);
+      },
+    }),
+    defineRoute({
+      method: "patch",
+      path: "/agents/:agentId",
+      operationId: "updateAgent",
+      tag,
+      summary: "Update an agent",
+      description: "Changes the fields sent and leaves the others as they are.",
+      ids,
+      body: agentPatchSchema,
+      status: 200,
+      response: agentSchema,
+      responseDescription: "The agent as changed.",
+      async handle({ workspaceId, ids, body }) {
+        const [row] = await db
+          .update(agents)
+          .set({ ...body, updatedAt: clock.now() })
+          .where(inWorkspace(workspaceId, ids.agentId))
+          .returning(agentColumns);
+        if (!row) throw notFound("agent");
+        return agentJson(row);
+      },
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/agents/:agentId",
+      operationId: "deleteAgent",
+      tag,
+      summary: "Delete an agent",
+      description:
+        "Also deletes its short answers and knowledge articles; " +
+        "its channel accounts are left without an agent.",
+      ids,
+      status: 204,
+      responseDescription: "Deleted.",
+      async handle({ workspaceId, ids }) {
+        const deleted = await db
+          .delete(agents)
+          .where(inWorkspace(workspaceId, ids.agentId))
+          .returning({ id: agents.id });
+        if (deleted.length === 0) throw notFound("agent");
+      },
+    }),
+  ];
+}
