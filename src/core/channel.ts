@@ -87,6 +87,8 @@ export interface ChannelAdapter {
   readonly kind: ChannelKind;
   readonly capabilities: ChannelCapabilities;
   send(account: ChannelAccountRef, message: OutboundDelivery): Promise<SendResult>;
+  /** Shows the customer that the agent is working on an answer (typing indicator), where the platform can. */
+  typing?(account: ChannelAccountRef, threadKey: string): Promise<void>;
 }
 
 export const HOUR_MS = 3_600_000;

@@ -16,6 +16,7 @@ import { decideLanguage } from "./language.js";
 import { OUTBOX_CHANNEL } from "./delivery-worker.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
 import { systemText } from "./texts.js";
+import { unreadableMessageReply } from "./unreadable-message.js";
 
 export interface ThreadWorkerDeps {
   database: Database;
@@ -268,24 +269,43 @@ export class ThreadWorker {
       citationsEnabled: agent.citationsEnabled,
     };
     const language = conversation.language ?? "en";
-    const smallTalk = recognizeSmallTalk(message.text);
-    const reply = smallTalk
-      ? smallTalkReply(smallTalk, language)
-      : await this.deps.answerer.answer({
-          agent: profile,
-          language,
-          question: message.text,
-          history: await this.#history(conversation.id, message.seq),
-          passages: await retrievePassages(database, {
-            workspaceId: agent.workspaceId,
-            agentId: agent.id,
-            question: message.text,
-            language,
-          }),
-          signal,
-        });
+    // Only a courtesy: a failed indicator must never cost the customer their answer.
+    adapter.typing?.(ctx.account, ctx.thread.threadKey).catch((err: unknown) => {
+      this.deps.log.warn({ err, threadId: message.threadId }, "showing the typing indicator failed");
+    });
+    const reply = await this.#composeReply(message, conversation.id, profile, language, signal);
     if (signal.aborted) throw new LeaseLost(String(signal.reason));
     await this.#commitReply(message, conversation.id, language, reply);
+  }
+
+  /**
+   * The cheapest honest reply first: a message the agent cannot read gets "I can only read
+   * text", small talk a friendly word; everything else goes to retrieval and the answerer.
+   */
+  async #composeReply(
+    message: typeof messages.$inferSelect,
+    conversationId: string,
+    agent: AgentProfile,
+    language: string,
+    signal: AbortSignal,
+  ): Promise<AgentReply> {
+    const unreadable = unreadableMessageReply(message.channelData, language);
+    if (unreadable) return unreadable;
+    const smallTalk = recognizeSmallTalk(message.text);
+    if (smallTalk) return smallTalkReply(smallTalk, language);
+    return this.deps.answerer.answer({
+      agent,
+      language,
+      question: message.text,
+      history: await this.#history(conversationId, message.seq),
+      passages: await retrievePassages(this.deps.database, {
+        workspaceId: agent.workspaceId,
+        agentId: agent.id,
+        question: message.text,
+        language,
+      }),
+      signal,
+    });
   }
 
   async #history(conversationId: string, beforeSeq: number): Promise<HistoryTurn[]> {

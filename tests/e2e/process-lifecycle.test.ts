@@ -1,0 +1,146 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openPglite, openPostgres } from "../../src/db/client.js";
+import * as schema from "../../src/db/schema.js";
+import { type ChildGateway, startChildGateway } from "../helpers/child-gateway.js";
+import { engines, freshDatabase, type TestDatabase } from "../helpers/db.js";
+import { OpenAIStub, stubReply } from "../helpers/openai-stub.js";
+import { waitFor } from "../helpers/wait.js";
+
+/**
+ * The gateway as a real OS process: killed while the LLM call is in flight it loses nothing and
+ * answers exactly once after a restart; asked to stop (SIGTERM) it finishes what it is doing.
+ */
+for (const engine of engines) {
+  describe(`gateway process (${engine})`, () => {
+    let stub: OpenAIStub;
+    let tdb: TestDatabase;
+    let gateway: ChildGateway | undefined;
+
+    beforeAll(async () => {
+      stub = await OpenAIStub.start({
+        fallback: stubReply.answer("We are open Monday to Friday, 9:00 to 17:00."),
+      });
+    });
+    afterAll(async () => stub.close());
+    afterEach(async () => {
+      await gateway?.kill("SIGKILL");
+      gateway = undefined;
+      stub.release();
+      stub.reset();
+      await tdb.drop();
+    });
+
+    async function newDatabaseEnv(): Promise<Record<string, string>> {
+      // The child opens the database itself; PGlite allows one process at a time.
+      tdb = await freshDatabase(engine, { onDisk: true });
+      await tdb.database.close();
+      return {
+        ...(engine === "postgres" ? { DATABASE_URL: tdb.location } : { PARLEY_DATA_DIR: tdb.location }),
+        PARLEY_DEMO: "true",
+        LOG_LEVEL: "info",
+        OPENAI_API_KEY: "sk-test",
+        OPENAI_BASE_URL: stub.baseURL,
+        OPENAI_MAX_ATTEMPTS: "1",
+        WORK_LEASE_SECONDS: "2",
+        WORK_POLL_MS: "200",
+      };
+    }
+
+    /** Opens the database the child used (after the child has stopped, for PGlite). */
+    async function outboundReplies(): Promise<{ text: string; state: string }[]> {
+      const database = engine === "postgres" ? openPostgres(tdb.location, 2) : await openPglite(tdb.location);
+      try {
+        return await database.db
+          .select({ text: schema.messages.text, state: schema.messages.deliveryState })
+          .from(schema.messages)
+          .where(and(eq(schema.messages.direction, "out"), eq(schema.messages.authorKind, "agent")));
+      } finally {
+        await database.close();
+      }
+    }
+
+    async function askOverLiveChat(url: string, text: string) {
+      const tokenRes = await fetch(`${url}/livechat/demo/token`, { method: "POST" });
+      expect(tokenRes.status).toBe(200);
+      const { token, conversationId, userId } = (await tokenRes.json()) as Record<string, string>;
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const start = await fetch(`${url}/v3/directline/conversations`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ user: { id: userId }, locale: "en-US" }),
+      });
+      expect([200, 201]).toContain(start.status);
+      const post = await fetch(`${url}/v3/directline/conversations/${conversationId}/activities`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          type: "message",
+          from: { id: userId, role: "user" },
+          text,
+          locale: "en-US",
+          channelData: { clientActivityID: `crash-${Date.now()}` },
+        }),
+      });
+      expect(post.status).toBe(200);
+      return { token: token!, conversationId: conversationId! };
+    }
+
+    async function botTexts(url: string, chat: { token: string; conversationId: string }): Promise<string[]> {
+      const res = await fetch(`${url}/v3/directline/conversations/${chat.conversationId}/activities`, {
+        headers: { authorization: `Bearer ${chat.token}` },
+      });
+      const body = (await res.json()) as {
+        activities: { type: string; id: string; text?: string; from: { role?: string } }[];
+      };
+      return body.activities
+        .filter((a) => a.type === "message" && a.from.role === "bot" && !a.id.endsWith("|greeting"))
+        .map((a) => a.text ?? "");
+    }
+
+    it("killed while the LLM call is in flight, restarted: exactly one reply, and it is delivered", async () => {
+      const env = await newDatabaseEnv();
+      stub.hold();
+      gateway = await startChildGateway(env);
+      const chat = await askOverLiveChat(gateway.url, "What are your opening hours?");
+      await stub.waitForRequests(1);
+      expect(await gateway.kill("SIGKILL")).toBe(null);
+
+      stub.release();
+      gateway = await startChildGateway(env);
+      const url = gateway.url;
+      await waitFor(async () => (await botTexts(url, chat)).length > 0, {
+        timeoutMs: 30_000,
+        message: "the reply",
+      });
+      expect(await botTexts(url, chat)).toEqual([expect.stringContaining("Monday to Friday")]);
+      // The LLM was asked again after the crash: the message was not lost with the process.
+      expect(stub.requests.length).toBe(2);
+
+      expect(await gateway.kill("SIGTERM")).toBe(0);
+      gateway = undefined;
+      const replies = await outboundReplies();
+      expect(replies).toHaveLength(1);
+      expect(replies[0]).toMatchObject({ state: "delivered" });
+    });
+
+    it("on SIGTERM stops accepting, finishes the answer in flight, closes the database and exits 0", async () => {
+      const env = await newDatabaseEnv();
+      stub.hold();
+      gateway = await startChildGateway({ ...env, SHUTDOWN_TIMEOUT_MS: "20000" });
+      await askOverLiveChat(gateway.url, "What are your opening hours?");
+      await stub.waitForRequests(1);
+      const exited = gateway.kill("SIGTERM");
+      const url = gateway.url;
+      // Draining: new work is refused while the answer in flight is still being finished.
+      await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200, {
+        message: "readiness to drop",
+      });
+      stub.release();
+      expect(await exited).toBe(0);
+      gateway = undefined;
+      const replies = await outboundReplies();
+      expect(replies.map((r) => r.text)).toEqual([expect.stringContaining("Monday to Friday")]);
+    });
+  });
+}
