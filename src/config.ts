@@ -31,6 +31,8 @@ const envSchema = z.object({
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   LIVECHAT_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  GRAPH_API_URL: z.url().default("https://graph.facebook.com/v21.0"),
+  PARLEY_SECRET_KEY: z.string().min(1).optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -47,15 +49,41 @@ export interface Config {
   seedDemo: boolean;
   adminToken: string | undefined;
   llm:
-    | { kind: "openai"; apiKey: string; baseURL: string | undefined; model: string; timeoutMs: number; maxAttempts: number }
+    | {
+        kind: "openai";
+        apiKey: string;
+        baseURL: string | undefined;
+        model: string;
+        timeoutMs: number;
+        maxAttempts: number;
+      }
     | { kind: "builtin" };
   worker: { concurrency: number; leaseMs: number; pollMs: number; deliveryMaxAttempts: number };
   livechat: { tokenRateLimitPerMinute: number };
   shutdownTimeoutMs: number;
+  /** Meta's Graph API base (version included), so tests can point Messenger and WhatsApp at a stub. */
+  graphApiUrl: string;
+  /**
+   * 32 bytes that encrypt channel secrets (tokens, app secrets) at rest. Unset: secrets are
+   * stored as given and a warning is logged, because inventing a key and writing it next to the
+   * data would protect nothing and lose every secret with the data directory's key file.
+   */
+  secretKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/** A 32-byte key written as 64 hex digits or as base64. */
+function parseSecretKey(value: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
+  if (key.length !== 32) {
+    throw new ConfigError(
+      "Invalid configuration: PARLEY_SECRET_KEY must be 32 bytes, as 64 hex digits or base64",
+    );
+  }
+  return key;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -97,5 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     livechat: { tokenRateLimitPerMinute: e.LIVECHAT_TOKEN_RATE_LIMIT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    graphApiUrl: e.GRAPH_API_URL.replace(/\/+$/, ""),
+    secretKey: e.PARLEY_SECRET_KEY ? parseSecretKey(e.PARLEY_SECRET_KEY) : undefined,
   };
 }

@@ -2,6 +2,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
 import { createLivechatChannel } from "./channels/livechat/index.js";
+import { createMessengerChannel } from "./channels/messenger/index.js";
+import { GraphClient } from "./channels/meta/graph-client.js";
+import { createSecretBox } from "./channels/meta/secret-box.js";
+import { createWhatsappChannel } from "./channels/whatsapp/index.js";
 import type { Config } from "./config.js";
 import { BuiltinAnswerer } from "./core/agent/builtin-answerer.js";
 import { OpenAIAnswerer } from "./core/agent/openai-answerer.js";
@@ -61,8 +65,17 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
   const metrics = createMetrics();
   const answerer = options.answerer ?? answererFor(config);
 
+  const meta = {
+    database,
+    log,
+    clock,
+    graph: new GraphClient(config.graphApiUrl),
+    secrets: createSecretBox(config.secretKey, log),
+  };
   const channels: ChannelModule[] = [
     createLivechatChannel({ database, log, clock, config, tokenKey: boot.livechatTokenKey, metrics }),
+    createMessengerChannel(meta),
+    createWhatsappChannel(meta),
   ];
   const adapters = new Map<string, ChannelAdapter>(channels.map((c) => [c.adapter.kind, c.adapter]));
 
