@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     {
       url: base,
       database: config.database.kind === "postgres" ? "postgres" : `pglite (${config.database.dataDir})`,
-      answerer: config.llm.kind === "openai" ? `openai (${config.llm.model})` : "built-in (no LLM configured)",
+      answerer:
+        config.llm.kind === "openai" ? `openai (${config.llm.model})` : "built-in (no LLM configured)",
     },
     "Parley is running",
   );

@@ -109,7 +109,7 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     trustProxy: config.trustProxy,
     routers: [
       ...channels.flatMap((c) => (c.router ? [c.router] : [])),
-      createAdminRouter({ database, log, clock, config }),
+      createAdminRouter({ database, log, clock, config, secrets: meta.secrets }),
     ],
     isAccepting: () => accepting,
   });

@@ -37,7 +37,8 @@ export async function bootstrap(database: Database, config: Config, log: Logger)
     await instanceSetting(database, "livechat_token_key", () => randomBytes(32).toString("base64")),
     "base64",
   );
-  const tokenFile = config.database.kind === "pglite" ? path.join(config.database.dataDir, "admin-token") : undefined;
+  const tokenFile =
+    config.database.kind === "pglite" ? path.join(config.database.dataDir, "admin-token") : undefined;
 
   const created = await database.db.transaction(async (tx) => {
     const won = await database.rows(
@@ -46,7 +47,11 @@ export async function bootstrap(database: Database, config: Config, log: Logger)
       tx,
     );
     if (won.length === 0) return undefined;
-    const ws = await createWorkspace(tx, config.seedDemo ? "Parley Demo Shop" : "Default", config.adminToken ?? newApiToken());
+    const ws = await createWorkspace(
+      tx,
+      config.seedDemo ? "Parley Demo Shop" : "Default",
+      config.adminToken ?? newApiToken(),
+    );
     if (config.seedDemo) await seedDemo(tx, ws.workspaceId);
     return ws;
   });
@@ -57,7 +62,11 @@ export async function bootstrap(database: Database, config: Config, log: Logger)
     if (tokenFile) writeFileSync(tokenFile, `${created.token}\n`, { mode: 0o600 });
     log.info({ workspaceId: created.workspaceId, demo: config.seedDemo }, "first start: workspace created");
   } else if (config.adminToken) {
-    const [first] = await database.db.select({ id: workspaces.id }).from(workspaces).orderBy(asc(workspaces.createdAt)).limit(1);
+    const [first] = await database.db
+      .select({ id: workspaces.id })
+      .from(workspaces)
+      .orderBy(asc(workspaces.createdAt))
+      .limit(1);
     if (first) await ensureApiToken(database.db, first.id, config.adminToken);
   } else if (tokenFile) {
     try {
@@ -69,7 +78,10 @@ export async function bootstrap(database: Database, config: Config, log: Logger)
   return { livechatTokenKey, adminToken, firstStart: created !== undefined };
 }
 
-async function seedDemo(tx: Parameters<Parameters<Database["db"]["transaction"]>[0]>[0], workspaceId: string) {
+async function seedDemo(
+  tx: Parameters<Parameters<Database["db"]["transaction"]>[0]>[0],
+  workspaceId: string,
+) {
   const [agent] = await tx
     .insert(agents)
     .values({ workspaceId, name: "Ava", role: "customer_service", personality: "friendly" })
@@ -83,5 +95,7 @@ async function seedDemo(tx: Parameters<Parameters<Database["db"]["transaction"]>
     settings: { allowedOrigins: ["*"], title: "Parley Demo Shop" },
     agentId: agent.id,
   });
-  await tx.insert(shortAnswers).values(DEMO_SHORT_ANSWERS.map((a) => ({ ...a, workspaceId, agentId: agent.id })));
+  await tx
+    .insert(shortAnswers)
+    .values(DEMO_SHORT_ANSWERS.map((a) => ({ ...a, workspaceId, agentId: agent.id })));
 }

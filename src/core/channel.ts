@@ -101,7 +101,11 @@ export interface ChannelModule {
   readonly adapter: ChannelAdapter;
   readonly router?: import("@koa/router").default | undefined;
   /** Takes a WebSocket upgrade if the path is the channel's; returns false to leave it to others. */
-  handleUpgrade?(req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): boolean;
+  handleUpgrade?(
+    req: import("node:http").IncomingMessage,
+    socket: import("node:stream").Duplex,
+    head: Buffer,
+  ): boolean;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }

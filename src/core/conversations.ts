@@ -40,7 +40,11 @@ export async function initialHolder(
   agentId: string | null,
 ): Promise<{ holder: ConversationHolder; agentId: string | null }> {
   if (!agentId) return { holder: "nobody", agentId: null };
-  const [agent] = await tx.select({ status: agents.status }).from(agents).where(eq(agents.id, agentId)).limit(1);
+  const [agent] = await tx
+    .select({ status: agents.status })
+    .from(agents)
+    .where(eq(agents.id, agentId))
+    .limit(1);
   return agent?.status === "active" ? { holder: "agent", agentId } : { holder: "nobody", agentId: null };
 }
 

@@ -144,7 +144,10 @@ export class DeliveryWorker {
         return;
       }
       const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
-      const delayMs = Math.min(300_000, retryAfter ?? 1000 * 2 ** (attempts - 1) * (0.75 + Math.random() / 2));
+      const delayMs = Math.min(
+        300_000,
+        retryAfter ?? 1000 * 2 ** (attempts - 1) * (0.75 + Math.random() / 2),
+      );
       log.info({ messageId, code, reason, attempts, delayMs }, "delivery failed; will retry");
       this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "retry" });
       await database.db

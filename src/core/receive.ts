@@ -33,7 +33,12 @@ export async function receiveInbound(database: Database, msg: InboundMessage): P
     locale: msg.contact.locale,
     messageLocale: msg.locale,
   };
-  const [row] = await database.rows<{ id: string; thread_id: string; seq: string | number; created_at: Date }>(sql`
+  const [row] = await database.rows<{
+    id: string;
+    thread_id: string;
+    seq: string | number;
+    created_at: Date;
+  }>(sql`
     WITH thread AS (
       INSERT INTO channel_threads (workspace_id, channel_account_id, thread_key, contact_external_id, last_seq)
       VALUES (${msg.workspaceId}, ${msg.channelAccountId}, ${msg.threadKey}, ${msg.contact.externalId}, 1)
@@ -68,10 +73,27 @@ export async function receiveInbound(database: Database, msg: InboundMessage): P
     };
   }
   const [existing] = await database.db
-    .select({ id: messages.id, threadId: messages.threadId, seq: messages.seq, createdAt: messages.createdAt })
+    .select({
+      id: messages.id,
+      threadId: messages.threadId,
+      seq: messages.seq,
+      createdAt: messages.createdAt,
+    })
     .from(messages)
-    .where(and(eq(messages.channelAccountId, msg.channelAccountId), eq(messages.channelMessageId, msg.channelMessageId)))
+    .where(
+      and(
+        eq(messages.channelAccountId, msg.channelAccountId),
+        eq(messages.channelMessageId, msg.channelMessageId),
+      ),
+    )
     .limit(1);
-  if (!existing) throw new Error("message neither inserted nor found: concurrent delete of its channel account?");
-  return { messageId: existing.id, threadId: existing.threadId, seq: existing.seq, createdAt: existing.createdAt, duplicate: true };
+  if (!existing)
+    throw new Error("message neither inserted nor found: concurrent delete of its channel account?");
+  return {
+    messageId: existing.id,
+    threadId: existing.threadId,
+    seq: existing.seq,
+    createdAt: existing.createdAt,
+    duplicate: true,
+  };
 }

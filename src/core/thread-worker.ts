@@ -1,19 +1,26 @@
-import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { and, asc, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database, Tx } from "../db/client.js";
-import { agents, channelAccounts, channelThreads, conversations, messages, threadWork } from "../db/schema.js";
-import type { AgentProfile, AgentReply, Answerer, HistoryTurn } from "./agent/types.js";
+import {
+  agents,
+  channelAccounts,
+  channelThreads,
+  conversations,
+  messages,
+  threadWork,
+} from "../db/schema.js";
 import { retrievePassages } from "./agent/retrieval.js";
 import { recognizeSmallTalk, smallTalkReply } from "./agent/small-talk.js";
+import type { AgentProfile, AgentReply, Answerer, HistoryTurn } from "./agent/types.js";
 import type { ChannelAdapter } from "./channel.js";
 import { ClaimLoop } from "./claim-loop.js";
 import type { Clock } from "./clock.js";
 import { conversationForMessage, upsertContact } from "./conversations.js";
-import type { Metrics } from "./metrics.js";
-import { decideLanguage } from "./language.js";
 import { OUTBOX_CHANNEL } from "./delivery-worker.js";
+import { decideLanguage } from "./language.js";
+import type { Metrics } from "./metrics.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
 import { systemText } from "./texts.js";
 import { unreadableMessageReply } from "./unreadable-message.js";
@@ -84,7 +91,8 @@ export class ThreadWorker {
   async stop(timeoutMs: number): Promise<void> {
     await this.#unlisten?.().catch(() => {});
     const finished = await this.#loop.stop(timeoutMs);
-    if (!finished) for (const controller of this.#leases.values()) controller.abort(new LeaseLost("shutting down"));
+    if (!finished)
+      for (const controller of this.#leases.values()) controller.abort(new LeaseLost("shutting down"));
     clearInterval(this.#heartbeat);
   }
 
@@ -99,7 +107,11 @@ export class ThreadWorker {
         LIMIT ${max}
         FOR UPDATE SKIP LOCKED)
       RETURNING thread_id, version, attempts`);
-    return rows.map((r) => ({ threadId: r.thread_id, version: Number(r.version), attempts: Number(r.attempts) }));
+    return rows.map((r) => ({
+      threadId: r.thread_id,
+      version: Number(r.version),
+      attempts: Number(r.attempts),
+    }));
   }
 
   async #renewLeases(): Promise<void> {
@@ -133,7 +145,11 @@ export class ThreadWorker {
           .select()
           .from(messages)
           .where(
-            and(eq(messages.threadId, claimed.threadId), eq(messages.direction, "in"), isNull(messages.processedAt)),
+            and(
+              eq(messages.threadId, claimed.threadId),
+              eq(messages.direction, "in"),
+              isNull(messages.processedAt),
+            ),
           )
           .orderBy(asc(messages.seq))
           .limit(1);
@@ -154,10 +170,17 @@ export class ThreadWorker {
           if (err instanceof LeaseLost || controller.signal.aborted) throw err;
           attempts += 1;
           if (attempts >= MAX_MESSAGE_ATTEMPTS) {
-            this.deps.log.error({ err, messageId: next.id }, "inbound message failed repeatedly; skipping it");
+            this.deps.log.error(
+              { err, messageId: next.id },
+              "inbound message failed repeatedly; skipping it",
+            );
             await this.deps.database.db
               .update(messages)
-              .set({ processedAt: this.deps.clock.now(), deliveryState: "skipped", deliveryError: String(err) })
+              .set({
+                processedAt: this.deps.clock.now(),
+                deliveryState: "skipped",
+                deliveryError: String(err),
+              })
               .where(eq(messages.id, next.id));
             attempts = 0;
             continue;
@@ -168,7 +191,10 @@ export class ThreadWorker {
       }
     } catch (err) {
       if (!(err instanceof LeaseLost) && !controller.signal.aborted) throw err;
-      this.deps.log.warn({ threadId: claimed.threadId, reason: String(err) }, "thread left to another worker");
+      this.deps.log.warn(
+        { threadId: claimed.threadId, reason: String(err) },
+        "thread left to another worker",
+      );
     } finally {
       this.#leases.delete(claimed.threadId);
     }
@@ -179,7 +205,11 @@ export class ThreadWorker {
     const deleted = await this.deps.database.db
       .delete(threadWork)
       .where(
-        and(eq(threadWork.threadId, threadId), eq(threadWork.leaseOwner, this.owner), eq(threadWork.version, version)),
+        and(
+          eq(threadWork.threadId, threadId),
+          eq(threadWork.leaseOwner, this.owner),
+          eq(threadWork.version, version),
+        ),
       )
       .returning({ threadId: threadWork.threadId });
     return deleted.length > 0;
@@ -257,7 +287,11 @@ export class ThreadWorker {
     });
     if (conversation.holder !== "agent" || !conversation.agentId) return;
 
-    const [agent] = await database.db.select().from(agents).where(eq(agents.id, conversation.agentId)).limit(1);
+    const [agent] = await database.db
+      .select()
+      .from(agents)
+      .where(eq(agents.id, conversation.agentId))
+      .limit(1);
     if (!agent) throw new Error(`agent ${conversation.agentId} vanished`);
     const profile: AgentProfile = {
       id: agent.id,
@@ -331,7 +365,8 @@ export class ThreadWorker {
   ): Promise<void> {
     const { database, clock, leaseMs } = this.deps;
     const now = clock.now();
-    const text = reply.action === "handoff" && !reply.text.trim() ? systemText("handoff", language) : reply.text;
+    const text =
+      reply.action === "handoff" && !reply.text.trim() ? systemText("handoff", language) : reply.text;
     await database.db.transaction(async (tx) => {
       await this.#assertLease(tx, inbound.threadId, leaseMs);
       const [conv] = await tx
@@ -373,7 +408,9 @@ export class ThreadWorker {
         .update(conversations)
         .set({
           lastActivityAt: now,
-          ...(reply.action === "handoff" ? { holder: "nobody" as const, handoffReason: reply.reason ?? "agent" } : {}),
+          ...(reply.action === "handoff"
+            ? { holder: "nobody" as const, handoffReason: reply.reason ?? "agent" }
+            : {}),
         })
         .where(eq(conversations.id, conversationId));
       await markProcessed();

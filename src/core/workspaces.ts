@@ -24,7 +24,12 @@ export async function createWorkspace(
 }
 
 /** Makes sure `token` opens `workspaceId` (used for PARLEY_ADMIN_TOKEN); idempotent. */
-export async function ensureApiToken(db: Tx, workspaceId: string, token: string, name = "admin"): Promise<void> {
+export async function ensureApiToken(
+  db: Tx,
+  workspaceId: string,
+  token: string,
+  name = "admin",
+): Promise<void> {
   await db
     .insert(apiTokens)
     .values({ workspaceId, name, tokenHash: hashToken(token) })

@@ -29,7 +29,15 @@ export const CHANNEL_KINDS = ["livechat", "messenger", "whatsapp", "email"] as c
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 export type ConversationHolder = "agent" | "user" | "team" | "nobody";
 export type AuthorKind = "contact" | "agent" | "user" | "system";
-export type DeliveryState = "received" | "processed" | "skipped" | "pending" | "sent" | "delivered" | "read" | "failed";
+export type DeliveryState =
+  | "received"
+  | "processed"
+  | "skipped"
+  | "pending"
+  | "sent"
+  | "delivered"
+  | "read"
+  | "failed";
 
 export interface Attachment {
   name?: string | undefined;
@@ -329,5 +337,8 @@ export const outbox = pgTable(
     attempts: integer().notNull().default(0),
     lastError: text(),
   },
-  (t) => [index("outbox_available_idx").on(t.availableAt), index("outbox_thread_seq_idx").on(t.threadId, t.seq)],
+  (t) => [
+    index("outbox_available_idx").on(t.availableAt),
+    index("outbox_thread_seq_idx").on(t.threadId, t.seq),
+  ],
 );

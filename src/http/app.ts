@@ -2,8 +2,8 @@ import { bodyParser } from "@koa/bodyparser";
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Logger } from "pino";
-import type { Database } from "../db/client.js";
 import type { Metrics } from "../core/metrics.js";
+import type { Database } from "../db/client.js";
 import { errorMiddleware } from "./errors.js";
 
 export interface HttpAppDeps {

@@ -46,7 +46,9 @@ export function errorMiddleware(log: Logger) {
         ctx.body = { error: { code: "invalid_request", message: describeZod(err) } };
       } else if (isKoaClientError(err)) {
         ctx.status = err.status;
-        ctx.body = { error: { code: err.status === 413 ? "payload_too_large" : "invalid_request", message: err.message } };
+        ctx.body = {
+          error: { code: err.status === 413 ? "payload_too_large" : "invalid_request", message: err.message },
+        };
       } else {
         log.error({ err, method: ctx.method, path: ctx.path }, "request failed");
         ctx.status = 500;

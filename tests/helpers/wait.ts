@@ -1,7 +1,11 @@
 /** Polls `check` until it returns true, failing with `message` after `timeoutMs`. Not a sleep: it returns as soon as it can. */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
-  { timeoutMs = 15_000, intervalMs = 50, message = "condition" }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+  {
+    timeoutMs = 15_000,
+    intervalMs = 50,
+    message = "condition",
+  }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
