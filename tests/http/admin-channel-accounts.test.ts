@@ -20,7 +20,11 @@ import {
 
 type Agent = z.output<typeof agentSchema>;
 type ChannelAccount = z.output<typeof channelAccountSchema>;
-type CreatedChannelAccount = z.output<typeof channelAccountCreatedSchema>;
+type CreatedLivechat = Extract<z.output<typeof channelAccountCreatedSchema>, { kind: "livechat" }>;
+
+/** Messenger and WhatsApp accounts cannot be created without the secrets they work with. */
+const messengerSecrets = { pageAccessToken: "page-token-for-tests", appSecret: "app-secret-for-tests" };
+const whatsappSecrets = { accessToken: "wa-token-for-tests", appSecret: "app-secret-for-tests" };
 
 for (const engine of engines) {
   describe(`admin API: channel accounts (${engine})`, () => {
@@ -40,7 +44,8 @@ for (const engine of engines) {
     };
 
     beforeAll(async () => {
-      gateway = await startTestParley(engine);
+      // No PARLEY_SECRET_KEY here: admin-meta-accounts.test.ts covers the sealed secrets.
+      gateway = await startTestParley(engine, { env: { PUBLIC_URL: "https://parley.example/" } });
       api = new AdminClient(gateway.url, gateway.adminToken);
       agent = await api.create<Agent>("/agents", { name: "Inbox agent" });
     });
@@ -50,7 +55,7 @@ for (const engine of engines) {
 
     it("creates a live chat with a generated secret, shown once, that Direct Line accepts", async () => {
       const widgetId = fresh("shop-");
-      const created = await api.post<CreatedChannelAccount>("/channel-accounts", {
+      const created = await api.post<CreatedLivechat>("/channel-accounts", {
         kind: "livechat",
         name: "Shop chat",
         externalId: widgetId,
@@ -91,34 +96,35 @@ for (const engine of engines) {
     });
 
     it("never returns credentials, only their names, and merges them key by key", async () => {
+      // Email is the kind whose credentials are still kept as given, so null can remove one.
       const client = new AdminClient(gateway.url, gateway.adminToken);
       const secrets = [
-        "page-token-4f1d1e2b6c",
-        "app-secret-9a8b7c6d5e",
-        "verify-token-11aa22bb",
+        "imap-password-4f1d1e2b6c",
+        "smtp-password-9a8b7c6d5e",
+        "oauth-11aa22bb",
         "rotated-77cc88dd",
       ];
-      const created = await client.post<CreatedChannelAccount>("/channel-accounts", {
-        kind: "messenger",
-        name: "Facebook page",
-        externalId: fresh(""),
-        credentials: { pageAccessToken: secrets[0], appSecret: secrets[1] },
+      const created = await client.post<ChannelAccount>("/channel-accounts", {
+        kind: "email",
+        name: "Support mailbox",
+        externalId: `${fresh("support")}@shop.example`,
+        credentials: { imapPassword: secrets[0], smtpPassword: secrets[1] },
       });
       expect(created.status).toBe(201);
-      expect(created.body.credentialsConfigured).toEqual(["appSecret", "pageAccessToken"]);
+      expect(created.body.credentialsConfigured).toEqual(["imapPassword", "smtpPassword"]);
       expect(created.body).not.toHaveProperty("directLineSecret");
       expect(created.body).not.toHaveProperty("credentials");
       const path = `/channel-accounts/${created.body.id}`;
 
-      const added = await client.patch<ChannelAccount>(path, { credentials: { verifyToken: secrets[2] } });
-      expect(added.body.credentialsConfigured).toEqual(["appSecret", "pageAccessToken", "verifyToken"]);
+      const added = await client.patch<ChannelAccount>(path, { credentials: { oauthToken: secrets[2] } });
+      expect(added.body.credentialsConfigured).toEqual(["imapPassword", "oauthToken", "smtpPassword"]);
       const changed = await client.patch<ChannelAccount>(path, {
-        credentials: { appSecret: null, pageAccessToken: secrets[3] },
+        credentials: { smtpPassword: null, imapPassword: secrets[3] },
       });
-      expect(changed.body.credentialsConfigured).toEqual(["pageAccessToken", "verifyToken"]);
+      expect(changed.body.credentialsConfigured).toEqual(["imapPassword", "oauthToken"]);
       expect(await storedCredentials(created.body.id)).toEqual({
-        pageAccessToken: secrets[3],
-        verifyToken: secrets[2],
+        imapPassword: secrets[3],
+        oauthToken: secrets[2],
       });
       await client.get(path);
       await client.walk("/channel-accounts", 1);
@@ -128,9 +134,39 @@ for (const engine of engines) {
       for (const secret of secrets) expect(everything).not.toContain(secret);
     });
 
+    it("shows Meta callback URLs under PUBLIC_URL; without a key, stores secrets as given", async () => {
+      const messenger = await api.create<ChannelAccount>("/channel-accounts", {
+        kind: "messenger",
+        name: "Page",
+        externalId: fresh("5"),
+        credentials: messengerSecrets,
+      });
+      expect(messenger).toMatchObject({
+        webhook: {
+          callbackUrl: "https://parley.example/webhooks/messenger",
+          verifyToken: expect.any(String),
+        },
+      });
+      const whatsapp = await api.create<ChannelAccount>("/channel-accounts", {
+        kind: "whatsapp",
+        name: "Number",
+        externalId: fresh("6"),
+        credentials: whatsappSecrets,
+      });
+      expect(whatsapp).toMatchObject({
+        webhook: { callbackUrl: "https://parley.example/webhooks/whatsapp", verifyToken: expect.any(String) },
+      });
+      // The gateway warned at start that PARLEY_SECRET_KEY is unset; the channels read these as they are.
+      expect(await storedCredentials(messenger.id)).toEqual(messengerSecrets);
+      expect(await storedCredentials(whatsapp.id)).toEqual(whatsappSecrets);
+      const listed = await api.get<Page<ChannelAccount>>("/channel-accounts?kind=whatsapp");
+      expect(listed.body.data).toContainEqual(whatsapp);
+      expect(listed.text).not.toContain(whatsappSecrets.accessToken);
+    });
+
     it("keeps a secret given at creation and does not echo it", async () => {
       const secret = "a-direct-line-secret-chosen-by-the-admin-0001";
-      const created = await api.post<CreatedChannelAccount>("/channel-accounts", {
+      const created = await api.post<CreatedLivechat>("/channel-accounts", {
         kind: "livechat",
         name: "Given secret",
         externalId: fresh("given-"),
@@ -153,6 +189,7 @@ for (const engine of engines) {
         kind: "whatsapp",
         name: "WhatsApp number",
         externalId: fresh("1"),
+        credentials: whatsappSecrets,
         agentId: agent.id,
       });
       expect(created.agentId).toBe(agent.id);
@@ -200,35 +237,25 @@ for (const engine of engines) {
 
     it("answers 409 when the externalId of that kind is taken, in any workspace", async () => {
       const pageId = fresh("9");
-      const first = await api.create<ChannelAccount>("/channel-accounts", {
+      const page = (name: string, externalId: string) => ({
         kind: "messenger",
-        name: "Page",
-        externalId: pageId,
+        name,
+        externalId,
+        credentials: messengerSecrets,
       });
-      expectError(
-        await api.post("/channel-accounts", { kind: "messenger", name: "Again", externalId: pageId }),
-        409,
-        "conflict",
-        pageId,
-      );
+      const first = await api.create<ChannelAccount>("/channel-accounts", page("Page", pageId));
+      expectError(await api.post("/channel-accounts", page("Again", pageId)), 409, "conflict", pageId);
       const other = await otherWorkspace(gateway);
-      expectError(
-        await other.api.post("/channel-accounts", { kind: "messenger", name: "Theirs", externalId: pageId }),
-        409,
-        "conflict",
-      );
+      expectError(await other.api.post("/channel-accounts", page("Theirs", pageId)), 409, "conflict");
       const sameIdOtherKind = await api.post("/channel-accounts", {
         kind: "whatsapp",
         name: "WA",
         externalId: pageId,
+        credentials: whatsappSecrets,
       });
       expect(sameIdOtherKind.status).toBe(201);
 
-      const second = await api.create<ChannelAccount>("/channel-accounts", {
-        kind: "messenger",
-        name: "Second page",
-        externalId: fresh("8"),
-      });
+      const second = await api.create<ChannelAccount>("/channel-accounts", page("Second page", fresh("8")));
       expectError(
         await api.patch(`/channel-accounts/${second.id}`, { externalId: pageId }),
         409,
@@ -300,14 +327,15 @@ for (const engine of engines) {
         "invalid_request",
         "credentials.directLineSecret",
       );
+      const page = { kind: "messenger", name: "X", externalId: fresh("4"), credentials: messengerSecrets };
       expectError(
-        await api.post("/channel-accounts", { ...base, kind: "messenger", agentId: "not-a-uuid" }),
+        await api.post("/channel-accounts", { ...page, agentId: "not-a-uuid" }),
         400,
         "invalid_request",
         "agentId",
       );
       expectError(
-        await api.post("/channel-accounts", { ...base, kind: "messenger", credentials: "x" }),
+        await api.post("/channel-accounts", { ...page, credentials: "x" }),
         400,
         "invalid_request",
         "credentials",
@@ -320,6 +348,7 @@ for (const engine of engines) {
         kind: "messenger",
         name: "Their page",
         externalId: fresh("7"),
+        credentials: messengerSecrets,
       });
       const path = `/channel-accounts/${theirs.id}`;
       expectError(await api.get(path), 404, "not_found", "channel account");
@@ -336,6 +365,7 @@ for (const engine of engines) {
         kind: "whatsapp",
         name: "Old number",
         externalId: fresh("2"),
+        credentials: whatsappSecrets,
       });
       const path = `/channel-accounts/${created.id}`;
       expect((await api.delete(path)).status).toBe(204);

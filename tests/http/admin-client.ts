@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
 import { createWorkspace } from "../../src/core/workspaces.js";
 import type { TestParley } from "../helpers/server.js";
 
@@ -104,9 +104,16 @@ export function expectError(res: ApiResponse<unknown>, status: number, code: str
   for (const mention of mentions) expect(message).toContain(mention);
 }
 
-/** The body has exactly the documented fields, of the documented types. */
-export function expectShape(schema: z.ZodObject, body: unknown) {
-  const parsed = schema.strict().safeParse(body);
+/** The body has exactly the documented fields, of the documented types (of its branch, for a union). */
+export function expectShape(schema: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>, body: unknown) {
+  const strict =
+    schema instanceof z.ZodObject
+      ? schema.strict()
+      : z.discriminatedUnion(
+          schema.def.discriminator,
+          schema.options.map((option) => option.strict()) as [z.ZodObject, ...z.ZodObject[]],
+        );
+  const parsed = strict.safeParse(body);
   expect(parsed.error?.issues ?? []).toEqual([]);
 }
 

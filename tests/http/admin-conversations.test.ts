@@ -134,6 +134,7 @@ for (const engine of engines) {
         kind: "whatsapp",
         name: "Shop number",
         externalId: `1555000${engine.length}`,
+        credentials: { accessToken: "wa-token-for-tests", appSecret: "app-secret-for-tests" },
       });
       answered = (
         await seedConversation(db, {
@@ -319,7 +320,8 @@ for (const engine of engines) {
       const theirAccount = await other.api.create<ChannelAccount>("/channel-accounts", {
         kind: "messenger",
         name: "Their page",
-        externalId: `their-page-${engine}`,
+        externalId: `4242000${engine.length}`,
+        credentials: { pageAccessToken: "page-token-for-tests", appSecret: "app-secret-for-tests" },
       });
       const theirs = await seedConversation(db, {
         workspaceId: other.workspaceId,

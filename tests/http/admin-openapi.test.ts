@@ -1,5 +1,6 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SecretBox } from "../../src/channels/meta/secret-box.js";
 import { systemClock } from "../../src/core/clock.js";
 import { createAdminRouter } from "../../src/http/admin/index.js";
 import { engines } from "../helpers/db.js";
@@ -58,6 +59,7 @@ for (const engine of engines) {
         log: pino({ level: "silent" }),
         clock: systemClock,
         config: gateway.parley.config,
+        secrets: new SecretBox(undefined),
       });
       const served = router.stack.flatMap((layer) =>
         layer.methods
@@ -107,9 +109,13 @@ for (const engine of engines) {
         responses: { "201": {}, "409": {}, "404": {} },
       });
       expect(JSON.stringify(createChannelAccount)).toContain("directLineSecret");
-      const accountProperties = Object.keys(doc.components.schemas.ChannelAccount?.properties as JsonObject);
-      expect(accountProperties).toContain("credentialsConfigured");
-      expect(accountProperties).not.toContain("credentials");
+      for (const kind of ["Livechat", "Messenger", "Whatsapp", "Email"]) {
+        const accountProperties = Object.keys(
+          doc.components.schemas[`${kind}ChannelAccount`]?.properties as JsonObject,
+        );
+        expect(accountProperties).toContain("credentialsConfigured");
+        expect(accountProperties).not.toContain("credentials");
+      }
       const listAgents = doc.paths["/api/v1/agents"]?.get;
       expect(listAgents?.parameters).toEqual([
         expect.objectContaining({
@@ -119,6 +125,60 @@ for (const engine of engines) {
         }),
         expect.objectContaining({ name: "cursor", in: "query" }),
       ]);
+    });
+
+    it("tells the channel kinds apart, with each kind's settings, secrets and webhook setup", () => {
+      const { schemas } = doc.components;
+      const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+      const byKind = (suffix: string) => ({
+        propertyName: "kind",
+        mapping: Object.fromEntries(
+          ["livechat", "messenger", "whatsapp", "email"].map((kind) => [
+            kind,
+            `#/components/schemas/${kind[0]?.toUpperCase()}${kind.slice(1)}${suffix}`,
+          ]),
+        ),
+      });
+      expect(schemas.ChannelAccount).toEqual({
+        oneOf: ["Livechat", "Messenger", "Whatsapp", "Email"].map((k) => ref(`${k}ChannelAccount`)),
+        discriminator: byKind("ChannelAccount"),
+      });
+      expect(schemas.ChannelAccountCreate).toMatchObject({ discriminator: byKind("ChannelAccountCreate") });
+      expect(schemas.MessengerChannelAccountCreate).toMatchObject({
+        required: expect.arrayContaining(["externalId", "credentials"]),
+        properties: {
+          settings: ref("MessengerSettings"),
+          credentials: ref("MessengerCredentials"),
+        },
+      });
+      expect(schemas.MessengerCredentials).toMatchObject({
+        required: ["pageAccessToken", "appSecret"],
+        additionalProperties: false,
+      });
+      expect(schemas.WhatsappCredentials).toMatchObject({ required: ["accessToken", "appSecret"] });
+      expect(schemas.WhatsappSettings).toMatchObject({
+        properties: {
+          transport: {
+            enum: ["cloud_api", "linked_device"],
+            description: expect.stringContaining("not available"),
+          },
+          fallbackTemplate: { required: ["name", "language"] },
+        },
+      });
+      for (const kind of ["Messenger", "Whatsapp"]) {
+        expect(schemas[`${kind}ChannelAccount`]).toMatchObject({
+          required: expect.arrayContaining(["webhook"]),
+          properties: {
+            webhook: ref("WebhookSetup"),
+            settings: { required: expect.arrayContaining(["verifyToken"]) },
+          },
+        });
+      }
+      expect(schemas.WebhookSetup).toMatchObject({ required: ["callbackUrl", "verifyToken"] });
+      const patch = JSON.stringify(schemas.ChannelAccountPatch);
+      for (const id of ["MessengerSettings", "WhatsappSettings", "MessengerCredentialsUpdate"]) {
+        expect(patch).toContain(`#/components/schemas/${id}`);
+      }
     });
   });
 }

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { SecretBox } from "../../channels/meta/secret-box.js";
 import { CHANNEL_KINDS, type ChannelKind, channelAccounts } from "../../db/schema.js";
 import { HttpError, notFound } from "../errors.js";
 import { isUniqueViolation } from "./db-errors.js";
 import type { AdminDeps } from "./deps.js";
+import { isMetaKind, mergedSecrets, webhookOf, withVerifyToken } from "./meta-accounts.js";
 import {
   newestFirst,
   olderThan,
@@ -16,6 +18,9 @@ import {
 } from "./pagination.js";
 import { type AdminRoute, defineRoute } from "./route.js";
 import {
+  type ChannelAccountCreate,
+  type ChannelAccountCreatedJson,
+  type ChannelAccountJson,
   channelAccountCreatedSchema,
   channelAccountCreateSchema,
   channelAccountPageSchema,
@@ -48,11 +53,15 @@ interface ChannelAccountRow
   credentialsConfigured: string[];
 }
 
-const channelAccountJson = (row: ChannelAccountRow) => ({
-  ...row,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
-});
+/**
+ * A row as its kind's response form: the settings are what that kind's schema let in, and a
+ * Messenger or WhatsApp account shows the callback URL and verify token to paste into Meta.
+ */
+function channelAccountJson(row: ChannelAccountRow, baseUrl: string): ChannelAccountJson {
+  const json = { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  const webhook = isMetaKind(row.kind) ? webhookOf(row.kind, row.settings, baseUrl) : undefined;
+  return (webhook ? { ...json, webhook } : json) as ChannelAccountJson;
+}
 
 const ids = { channelAccountId: "channel account" };
 const inWorkspace = (workspaceId: string, channelAccountId: string) =>
@@ -78,7 +87,10 @@ async function checkingExternalId<T>(
   }
 }
 
-/** JSON merge of write-only credentials, done in SQL so that stored values never pass through here. */
+/**
+ * JSON merge of write-only credentials, done in SQL so that stored values never pass through
+ * here; for the kinds whose secrets are kept as given (see mergedSecrets for the sealed ones).
+ */
 function mergedCredentials(patch: Record<string, unknown>): SQL {
   const kept = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
   const removed = Object.keys(patch).filter((key) => patch[key] === null);
@@ -87,13 +99,44 @@ function mergedCredentials(patch: Record<string, unknown>): SQL {
   )}`;
 }
 
+interface NewAccountValues {
+  settings: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+  /** A livechat secret Parley made, to be shown once. */
+  generatedSecret?: string;
+}
+
+/**
+ * What a new account stores besides its name and ids: a widget without a Direct Line secret
+ * gets one; a Meta account gets a verify token when none was given, and its secrets sealed.
+ */
+function newAccountValues(body: ChannelAccountCreate, secrets: SecretBox): NewAccountValues {
+  switch (body.kind) {
+    case "livechat": {
+      const given = body.credentials?.directLineSecret;
+      const directLineSecret = given ?? randomBytes(32).toString("base64url");
+      return {
+        settings: body.settings,
+        credentials: { directLineSecret },
+        ...(!given && { generatedSecret: directLineSecret }),
+      };
+    }
+    case "messenger":
+    case "whatsapp":
+      return { settings: withVerifyToken(body.settings), credentials: secrets.sealAll(body.credentials) };
+    case "email":
+      return { settings: body.settings, credentials: body.credentials ?? {} };
+  }
+}
+
 const listQuerySchema = pageQuerySchema.extend({
   kind: z.enum(CHANNEL_KINDS).optional().describe("Only channel accounts of this kind."),
 });
 
-export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute[] {
+export function channelAccountRoutes({ database, clock, config, secrets }: AdminDeps): AdminRoute[] {
   const { db } = database;
   const tag = "Channel accounts";
+  const baseUrlFor = (origin: string) => config.publicUrl ?? origin;
   return [
     defineRoute({
       method: "get",
@@ -106,7 +149,7 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
       status: 200,
       response: channelAccountPageSchema,
       responseDescription: "A page of channel accounts.",
-      async handle({ workspaceId, query }) {
+      async handle({ workspaceId, query, origin }) {
         const after = readCursor(query.cursor, timeKeySchema);
         const rows = await db
           .select({ ...channelAccountColumns, key: timeKeyText(channelAccounts.createdAt) })
@@ -124,7 +167,7 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
           rows,
           query.limit,
           (r) => [r.key, r.id],
-          ({ key: _, ...r }) => channelAccountJson(r),
+          ({ key: _, ...r }) => channelAccountJson(r, baseUrlFor(origin)),
         );
       },
     }),
@@ -137,34 +180,46 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
       description:
         "Connects an inbox (a live-chat widget, a Facebook page, a WhatsApp number, a mailbox) and " +
         "optionally assigns an agent to it. A livechat account without a `directLineSecret` gets a " +
-        "generated one, returned once as `directLineSecret` in this response and never again.",
+        "generated one, returned once as `directLineSecret` in this response and never again. " +
+        "A Messenger or WhatsApp account needs its access token and app secret, which are encrypted " +
+        "at rest when PARLEY_SECRET_KEY is set; its response carries `webhook`, the callback URL and " +
+        "verify token to paste into Meta's App Dashboard (the token is generated when left out).",
       body: channelAccountCreateSchema,
       status: 201,
       response: channelAccountCreatedSchema,
       responseDescription: "The new channel account.",
       errors: [404, 409],
-      async handle({ workspaceId, body }) {
-        const { credentials: given = {}, agentId = null, ...fields } = body;
-        const generatedSecret =
-          body.kind === "livechat" && !body.credentials?.directLineSecret
-            ? randomBytes(32).toString("base64url")
-            : undefined;
-        const credentials = generatedSecret ? { ...given, directLineSecret: generatedSecret } : given;
+      async handle({ workspaceId, body, origin }) {
+        const { kind, name, externalId, agentId = null } = body;
+        const { settings, credentials, generatedSecret } = newAccountValues(body, secrets);
         const now = clock.now();
         const row = await db.transaction(async (tx) => {
           if (agentId) await requireWorkspaceAgent(tx, workspaceId, agentId);
           const [inserted] = await checkingExternalId(
-            fields.kind,
-            fields.externalId,
+            kind,
+            externalId,
             tx
               .insert(channelAccounts)
-              .values({ ...fields, credentials, agentId, workspaceId, createdAt: now, updatedAt: now })
+              .values({
+                kind,
+                name,
+                externalId,
+                settings,
+                credentials,
+                agentId,
+                workspaceId,
+                createdAt: now,
+                updatedAt: now,
+              })
               .returning(channelAccountColumns),
           );
           return inserted;
         });
         if (!row) throw new Error("channel account insert returned nothing");
-        return { ...channelAccountJson(row), ...(generatedSecret && { directLineSecret: generatedSecret }) };
+        const json = channelAccountJson(row, baseUrlFor(origin));
+        return (
+          generatedSecret ? { ...json, directLineSecret: generatedSecret } : json
+        ) as ChannelAccountCreatedJson;
       },
     }),
     defineRoute({
@@ -177,13 +232,13 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
       status: 200,
       response: channelAccountSchema,
       responseDescription: "The channel account.",
-      async handle({ workspaceId, ids }) {
+      async handle({ workspaceId, ids, origin }) {
         const [row] = await db
           .select(channelAccountColumns)
           .from(channelAccounts)
           .where(inWorkspace(workspaceId, ids.channelAccountId));
         if (!row) throw notFound("channel account");
-        return channelAccountJson(row);
+        return channelAccountJson(row, baseUrlFor(origin));
       },
     }),
     defineRoute({
@@ -194,22 +249,33 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
       summary: "Update a channel account",
       description:
         "Changes the fields sent. `agentId` assigns an agent (null: none). `settings` replaces the " +
-        "settings; `credentials` are merged key by key, null removing a key. The kind cannot change.",
+        "settings, in the form of the account's kind; a Messenger or WhatsApp verify token left out " +
+        "is kept. `credentials` are merged key by key: the secrets named are replaced, the others " +
+        "stay (for email, null removes a key). The kind cannot change.",
       ids,
       body: channelAccountPatchSchema,
       status: 200,
       response: channelAccountSchema,
       responseDescription: "The channel account as changed.",
       errors: [409],
-      async handle({ workspaceId, ids, body }) {
+      async handle({ workspaceId, ids, body, origin }) {
         const row = await db.transaction(async (tx) => {
+          // Locked: settings and secrets are merged with what is stored, and an update running at
+          // the same time must not undo this one's change.
           const [current] = await tx
-            .select({ kind: channelAccounts.kind })
+            .select({
+              kind: channelAccounts.kind,
+              settings: channelAccounts.settings,
+              credentials: channelAccounts.credentials,
+            })
             .from(channelAccounts)
-            .where(inWorkspace(workspaceId, ids.channelAccountId));
+            .where(inWorkspace(workspaceId, ids.channelAccountId))
+            .for("update");
           if (!current) throw notFound("channel account");
-          const { credentials, ...fields } = channelAccountPatchSchemas[current.kind].parse(body);
+          const { kind } = current;
+          const { settings, credentials, ...fields } = channelAccountPatchSchemas[kind].parse(body);
           if (fields.agentId) await requireWorkspaceAgent(tx, workspaceId, fields.agentId);
+          const meta = isMetaKind(kind) ? kind : undefined;
           const [updated] = await checkingExternalId(
             current.kind,
             fields.externalId,
@@ -217,7 +283,12 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
               .update(channelAccounts)
               .set({
                 ...fields,
-                ...(credentials && { credentials: mergedCredentials(credentials) }),
+                ...(settings && { settings: meta ? withVerifyToken(settings, current.settings) : settings }),
+                ...(credentials && {
+                  credentials: meta
+                    ? mergedSecrets(secrets, meta, current.credentials, credentials)
+                    : mergedCredentials(credentials),
+                }),
                 updatedAt: clock.now(),
               })
               .where(inWorkspace(workspaceId, ids.channelAccountId))
@@ -226,7 +297,7 @@ export function channelAccountRoutes({ database, clock }: AdminDeps): AdminRoute
           return updated;
         });
         if (!row) throw notFound("channel account");
-        return channelAccountJson(row);
+        return channelAccountJson(row, baseUrlFor(origin));
       },
     }),
     defineRoute({

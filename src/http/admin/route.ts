@@ -18,6 +18,8 @@ export interface AdminRequest<IdName extends string, Query, Body> {
   ids: Record<IdName, string>;
   query: Query;
   body: Body;
+  /** Where this request came in (scheme, host, port): for links to Parley when PUBLIC_URL is unset. */
+  origin: string;
 }
 
 interface RouteSpec<
@@ -105,6 +107,8 @@ export function defineRoute<
         ids: ctx.params as Record<IdName, string>,
         query: query.parse(ctx.query) as z.output<Query>,
         body: (body ? body.parse(ctx.request.body) : undefined) as z.output<Body>,
+        // Not ctx.origin: since koa 3 that is the browser's Origin header.
+        origin: `${ctx.protocol}://${ctx.host}`,
       });
       ctx.status = spec.status;
       if (spec.status !== 204) ctx.body = result;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_KINDS, type ChannelKind } from "../../../db/schema.js";
+import type { ChannelKind } from "../../../db/schema.js";
 import {
   displayName,
   objectId,
@@ -9,6 +9,18 @@ import {
   timestamp,
   uuid,
 } from "./common.js";
+import {
+  messengerCredentialsSchema,
+  messengerCredentialsUpdateSchema,
+  messengerSettingsSchema,
+  messengerSettingsShown,
+  metaId,
+  webhookSetupSchema,
+  whatsappCredentialsSchema,
+  whatsappCredentialsUpdateSchema,
+  whatsappSettingsSchema,
+  whatsappSettingsShown,
+} from "./meta-accounts.js";
 
 /** `*`, or the origin a browser sends as `Origin` for this URL; undefined if it is not one. */
 function originOf(value: string): string | undefined {
@@ -51,7 +63,9 @@ export const livechatSettingsSchema = z
   })
   .register(requestSchemas, { id: "LivechatSettings" });
 
+/** Email settings and credentials are not defined yet: any object is kept as given. */
 const anySettings = z.record(z.string(), z.unknown());
+const anyCredentials = z.record(z.string().min(1), z.unknown());
 
 const widgetId = z
   .string()
@@ -60,19 +74,40 @@ const widgetId = z
     "must be 1 to 64 letters, digits, '-' or '_' (it appears in the widget's URL)",
   );
 const platformId = z.string().trim().min(1, "must not be empty").max(255);
+const pageId = metaId("page id");
+const phoneNumberId = metaId("phone number id (not the phone number)");
 
-const livechatCredentials = z.strictObject({
-  directLineSecret: z
-    .string()
-    .min(32, "must be at least 32 characters")
-    .max(256)
-    .optional()
-    .describe("The Direct Line secret of this widget. Generated when left out."),
-});
-const anyCredentials = z.record(z.string().min(1), z.unknown());
+const livechatCredentials = z
+  .strictObject({
+    directLineSecret: z
+      .string()
+      .min(32, "must be at least 32 characters")
+      .max(256)
+      .optional()
+      .describe("The Direct Line secret of this widget. Generated when left out."),
+  })
+  .register(requestSchemas, { id: "LivechatCredentials" });
 
 const credentialsDescription =
   "Write-only: never returned (responses list the key names in `credentialsConfigured`).";
+
+/** A $ref to a component, for the parts of the document that zod cannot say by itself. */
+const componentRef = (id: string): Record<string, unknown> => ({ $ref: `#/components/schemas/${id}` });
+
+/** OpenAPI's discriminator: lets client generators pick the branch by `kind` without trying each. */
+function byKind(ids: Record<ChannelKind, string>) {
+  const mapping = Object.fromEntries(
+    Object.entries(ids).map(([kind, id]) => [kind, `#/components/schemas/${id}`]),
+  );
+  return { discriminator: { propertyName: "kind", mapping } };
+}
+
+const createIds = {
+  livechat: "LivechatChannelAccountCreate",
+  messenger: "MessengerChannelAccountCreate",
+  whatsapp: "WhatsappChannelAccountCreate",
+  email: "EmailChannelAccountCreate",
+};
 
 function createBranch<
   Kind extends ChannelKind,
@@ -80,27 +115,46 @@ function createBranch<
   S extends z.ZodType,
   C extends z.ZodType,
 >(kind: Kind, externalId: Id, settings: S, credentials: C) {
-  return z.strictObject({
-    kind: z.literal(kind),
-    name: displayName,
-    externalId: externalId.describe(
-      "The platform's id for this inbox: widget id, page id, phone_number_id or mailbox address. " +
-        "Unique per kind across the installation.",
-    ),
-    settings,
-    credentials: credentials.optional().describe(credentialsDescription),
-    agentId: uuid.nullable().optional().describe("The agent that answers this inbox; null or absent: none."),
-  });
+  return z
+    .strictObject({
+      kind: z.literal(kind),
+      name: displayName,
+      externalId: externalId.describe(
+        "The platform's id for this inbox: widget id, page id, phone_number_id or mailbox address. " +
+          "Unique per kind across the installation.",
+      ),
+      settings,
+      credentials,
+      agentId: uuid
+        .nullable()
+        .optional()
+        .describe("The agent that answers this inbox; null or absent: none."),
+    })
+    .register(requestSchemas, { id: createIds[kind] });
 }
 
 export const channelAccountCreateSchema = z
   .discriminatedUnion("kind", [
-    createBranch("livechat", widgetId, livechatSettingsSchema.prefault({}), livechatCredentials),
-    createBranch("messenger", platformId, anySettings.default({}), anyCredentials),
-    createBranch("whatsapp", platformId, anySettings.default({}), anyCredentials),
-    createBranch("email", z.email(), anySettings.default({}), anyCredentials),
+    createBranch(
+      "livechat",
+      widgetId,
+      livechatSettingsSchema.prefault({}),
+      livechatCredentials.optional().describe(credentialsDescription),
+    ),
+    // A Meta account cannot check a single webhook without its app secret, so both are required.
+    createBranch("messenger", pageId, messengerSettingsSchema.prefault({}), messengerCredentialsSchema),
+    createBranch("whatsapp", phoneNumberId, whatsappSettingsSchema.prefault({}), whatsappCredentialsSchema),
+    createBranch(
+      "email",
+      z.email(),
+      anySettings.default({}),
+      anyCredentials.optional().describe(credentialsDescription),
+    ),
   ])
+  .meta(byKind(createIds))
   .register(requestSchemas, { id: "ChannelAccountCreate" });
+
+export type ChannelAccountCreate = z.output<typeof channelAccountCreateSchema>;
 
 function patchSchema(
   externalId: z.ZodType<string>,
@@ -118,15 +172,32 @@ function patchSchema(
     .partial();
 }
 
-/** What every kind shares; what `settings`, `credentials` and `externalId` may hold depends on the kind. */
+/**
+ * What every kind shares. The body is checked again once the account, and so its kind, is known;
+ * until then `settings` and `credentials` are any object, documented as one of the kinds' forms.
+ */
 export const channelAccountPatchSchema = patchSchema(
-  platformId,
-  anySettings.describe("Replaces the settings. A livechat account takes LivechatSettings."),
-  z
-    .record(z.string().min(1), z.unknown())
+  platformId.describe("In the form of the account's kind, as when it was created."),
+  anySettings
+    .meta({
+      anyOf: ["LivechatSettings", "MessengerSettings", "WhatsappSettings"]
+        .map(componentRef)
+        .concat({ type: "object" }),
+    })
     .describe(
-      `${credentialsDescription} Merged key by key into what is stored; null removes a key ` +
-        "(a livechat account's directLineSecret can be replaced, not removed).",
+      "Replaces the settings, in the form of the account's kind (any object for email). A verify " +
+        "token left out of Messenger or WhatsApp settings is kept.",
+    ),
+  anyCredentials
+    .meta({
+      anyOf: ["LivechatCredentials", "MessengerCredentialsUpdate", "WhatsappCredentialsUpdate"]
+        .map(componentRef)
+        .concat({ type: "object" }),
+    })
+    .describe(
+      `${credentialsDescription} Merged key by key into what is stored. Messenger and WhatsApp ` +
+        "secrets, and a livechat account's directLineSecret, can be replaced, not removed; for " +
+        "email, null removes a key.",
     ),
 ).register(requestSchemas, { id: "ChannelAccountPatch" });
 
@@ -135,28 +206,64 @@ export type ChannelAccountPatch = z.output<typeof channelAccountPatchSchema>;
 /** Checked once the account, and so its kind, is known. */
 export const channelAccountPatchSchemas: Record<ChannelKind, z.ZodType<ChannelAccountPatch>> = {
   livechat: patchSchema(widgetId, livechatSettingsSchema, livechatCredentials),
-  messenger: patchSchema(platformId, anySettings, anyCredentials),
-  whatsapp: patchSchema(platformId, anySettings, anyCredentials),
+  messenger: patchSchema(pageId, messengerSettingsSchema, messengerCredentialsUpdateSchema),
+  whatsapp: patchSchema(phoneNumberId, whatsappSettingsSchema, whatsappCredentialsUpdateSchema),
   email: patchSchema(z.email(), anySettings, anyCredentials),
 };
 
-export const channelAccountSchema = z
-  .object({
+function accountSchema<Kind extends ChannelKind, S extends z.ZodType>(kind: Kind, settings: S) {
+  return z.object({
     id: objectId,
-    kind: z.enum(CHANNEL_KINDS),
+    kind: z.literal(kind),
     name: z.string(),
     externalId: z.string(),
-    settings: anySettings,
+    settings,
     credentialsConfigured: z
       .array(z.string())
       .describe("The names of the stored credentials, sorted; their values are never returned."),
     agentId: objectId.nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,
-  })
+  });
+}
+
+const livechatAccountSchema = accountSchema(
+  "livechat",
+  z.object({ allowedOrigins: z.array(z.string()), title: z.string().optional() }),
+).register(responseSchemas, { id: "LivechatChannelAccount" });
+
+const messengerAccountSchema = accountSchema("messenger", messengerSettingsShown)
+  .extend({ webhook: webhookSetupSchema })
+  .register(responseSchemas, { id: "MessengerChannelAccount" });
+
+const whatsappAccountSchema = accountSchema("whatsapp", whatsappSettingsShown)
+  .extend({ webhook: webhookSetupSchema })
+  .register(responseSchemas, { id: "WhatsappChannelAccount" });
+
+const emailAccountSchema = accountSchema("email", anySettings).register(responseSchemas, {
+  id: "EmailChannelAccount",
+});
+
+const accountIds = {
+  livechat: "LivechatChannelAccount",
+  messenger: "MessengerChannelAccount",
+  whatsapp: "WhatsappChannelAccount",
+  email: "EmailChannelAccount",
+};
+
+export const channelAccountSchema = z
+  .discriminatedUnion("kind", [
+    livechatAccountSchema,
+    messengerAccountSchema,
+    whatsappAccountSchema,
+    emailAccountSchema,
+  ])
+  .meta(byKind(accountIds))
   .register(responseSchemas, { id: "ChannelAccount" });
 
-export const channelAccountCreatedSchema = channelAccountSchema
+export type ChannelAccountJson = z.output<typeof channelAccountSchema>;
+
+const livechatAccountCreatedSchema = livechatAccountSchema
   .extend({
     directLineSecret: z
       .string()
@@ -166,6 +273,18 @@ export const channelAccountCreatedSchema = channelAccountSchema
           "again, so store it now.",
       ),
   })
+  .register(responseSchemas, { id: "LivechatChannelAccountCreated" });
+
+export const channelAccountCreatedSchema = z
+  .discriminatedUnion("kind", [
+    livechatAccountCreatedSchema,
+    messengerAccountSchema,
+    whatsappAccountSchema,
+    emailAccountSchema,
+  ])
+  .meta(byKind({ ...accountIds, livechat: "LivechatChannelAccountCreated" }))
   .register(responseSchemas, { id: "ChannelAccountCreated" });
+
+export type ChannelAccountCreatedJson = z.output<typeof channelAccountCreatedSchema>;
 
 export const channelAccountPageSchema = pageSchema(channelAccountSchema, "ChannelAccountPage");
