@@ -1,0 +1,86 @@
+import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
+import { type GatewayErrors, type GatewaySettings, withGateway } from "./gateway.js";
+import { JsonClient } from "./http-client.js";
+import { STUB_ANSWER } from "./llm-stub.js";
+import { inBatches } from "./load.js";
+import { readReplyTimings, waitForReplies } from "./replies.js";
+import { openVisitors, postMessage } from "./visitors.js";
+
+export interface AnswersRun {
+  conversations: number;
+  messagesPerConversation: number;
+  /** Requests on the wire at once, while posting (and while opening the conversations). */
+  concurrency: number;
+  /** How long to wait for the last reply before reporting the ones that came. */
+  timeoutMs: number;
+}
+
+export interface AnswersResult extends GatewayErrors {
+  sent: number;
+  /** Posts the gateway acknowledged with 200. */
+  acked: number;
+  /** The first post that was not acknowledged, to show rather than hide. */
+  firstFailure: string | undefined;
+  /** Requests sent again because the server had closed their idle connection (see JsonClient). */
+  retries: number;
+  /** Messages whose reply carries the LLM's answer. */
+  answered: number;
+  /** From the moment the first message was posted to the commit of the last answer. */
+  elapsedMs: number;
+  /** Per answered message: answer committed − message stored, from the database's timestamps. */
+  latenciesMs: number[];
+}
+
+/**
+ * (b) and (c): visitors post every message as fast as the clients allow, and the clock runs until
+ * the last answer is committed (for live chat a committed reply is what the visitor sees; the
+ * delivery worker only marks it delivered). Run (b) with a zero-latency LLM for throughput through
+ * the whole path (store → worker → LLM → reply + outbox); run (c) with every conversation posting
+ * at once and a 1 s LLM, for how long a crowd waits.
+ */
+export async function measureAnswers(
+  settings: GatewaySettings,
+  stub: OpenAIStub,
+  run: AnswersRun,
+): Promise<AnswersResult> {
+  return withGateway(settings, stub, async (gateway) => {
+    const client = new JsonClient(gateway.url, run.concurrency);
+    const sent = run.conversations * run.messagesPerConversation;
+    let firstPostAt: number;
+    let outcomes: string[];
+    let retries: number;
+    try {
+      // Opening them at full concurrency also leaves up to that many keep-alive connections open
+      // (those used in the last 4 s), so the posts below need fewer new TCP handshakes.
+      const visitors = await openVisitors(client, run.conversations, run.concurrency);
+      firstPostAt = Date.now();
+      // Message n goes to visitor n mod conversations: each conversation's messages are spread out.
+      outcomes = await inBatches(sent, run.concurrency, (n) =>
+        postMessage(client, visitors[n % visitors.length]!, `answer-${n}`).then(
+          (status) => (status === 200 ? "ok" : `HTTP ${status}`),
+          (err: unknown) => String(err),
+        ),
+      );
+    } finally {
+      retries = client.retries;
+      client.close();
+    }
+    const acked = outcomes.filter((outcome) => outcome === "ok").length;
+    await waitForReplies(gateway.url, acked, run.timeoutMs);
+    await gateway.stop();
+    const answered = (await readReplyTimings(gateway.database, STUB_ANSWER)).flatMap((t) =>
+      t.repliedAt === undefined ? [] : [{ receivedAt: t.receivedAt, repliedAt: t.repliedAt }],
+    );
+    const lastAnswerAt = answered.reduce((last, t) => Math.max(last, t.repliedAt), firstPostAt);
+    return {
+      sent,
+      acked,
+      firstFailure: outcomes.find((outcome) => outcome !== "ok"),
+      retries,
+      gatewayErrors: gateway.errors(),
+      answered: answered.length,
+      elapsedMs: lastAnswerAt - firstPostAt,
+      latenciesMs: answered.map((t) => t.repliedAt - t.receivedAt),
+    };
+  });
+}

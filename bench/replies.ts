@@ -1,0 +1,67 @@
+import { sql } from "drizzle-orm";
+import type { ThrowawayDatabase } from "./database.js";
+import { JsonClient } from "./http-client.js";
+
+/**
+ * Waits until the gateway has committed `count` agent replies, by polling its Prometheus
+ * counter: one cheap GET every 50 ms on its own connection, the same on both engines (the bench
+ * cannot open a PGlite directory while the gateway holds it). Resolves to the count reached,
+ * which is short of `count` only if `timeoutMs` ran out first.
+ */
+export async function waitForReplies(gatewayUrl: string, count: number, timeoutMs: number): Promise<number> {
+  const client = new JsonClient(gatewayUrl, 1);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const res = await client.get("/metrics");
+      const committed = repliesIn(String(res.body));
+      if (committed >= count || Date.now() > deadline) return committed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** The sum of `parley_agent_replies_total` over its labels (apologies for a failed LLM call included). */
+function repliesIn(exposition: string): number {
+  let total = 0;
+  for (const line of exposition.split("\n")) {
+    if (!line.startsWith("parley_agent_replies_total{")) continue;
+    total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
+
+/** One visitor message: when the gateway stored it, and when it committed the agent's answer. */
+export interface ReplyTiming {
+  receivedAt: number;
+  /** Epoch ms; undefined when no reply carries the LLM's answer (none, or an apology for a failure). */
+  repliedAt: number | undefined;
+}
+
+/**
+ * Every inbound message with its reply, timed by the database (`messages.created_at`: the start
+ * of the statement that stored the message, and of the transaction that committed the reply).
+ * Read after the gateway has stopped.
+ */
+export async function readReplyTimings(
+  database: ThrowawayDatabase,
+  answerText: string,
+): Promise<ReplyTiming[]> {
+  const db = await database.open();
+  try {
+    const rows = await db.rows<{ received_ms: number | string; replied_ms: number | string | null }>(sql`
+      SELECT extract(epoch FROM i.created_at)::float8 * 1000 AS received_ms,
+             extract(epoch FROM o.created_at)::float8 * 1000 AS replied_ms
+      FROM messages i
+      LEFT JOIN messages o ON o.in_reply_to_id = i.id AND o.author_kind = 'agent' AND o.text = ${answerText}
+      WHERE i.direction = 'in'`);
+    return rows.map((r) => ({
+      receivedAt: Number(r.received_ms),
+      repliedAt: r.replied_ms === null ? undefined : Number(r.replied_ms),
+    }));
+  } finally {
+    await db.close();
+  }
+}

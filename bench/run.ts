@@ -1,0 +1,276 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { measureAcks } from "./acks.js";
+import { type AnswersResult, type AnswersRun, measureAnswers } from "./answers.js";
+import { measureBaseline, pooled } from "./baseline.js";
+import { type Engine, engineVersion } from "./database.js";
+import type { GatewayErrors, GatewaySettings } from "./gateway.js";
+import { startLlmStub } from "./llm-stub.js";
+import type { LoadResult, LoadShape } from "./load.js";
+import { describeMachine, loadAverage } from "./machine.js";
+import { format, type Row, renderTable } from "./report.js";
+import { percentile, perSecond } from "./stats.js";
+
+/**
+ * `npm run bench [-- [--engine postgres|pglite] [--profile]]` (see bench/README.md)
+ *
+ * Measures the gateway against a baseline taken in the same run on the same machine (these
+ * machines are noisy, so only ratios are compared with targets) and prints one table:
+ *   (a) acknowledged inbound posts per second ÷ a bare koa route's single-INSERT posts per second;
+ *   (b) messages per second through the whole path with a zero-latency LLM ÷ the same baseline;
+ *   (c) 1,000 conversations posting at once with a 1 s LLM: all answered, and the time from the
+ *       first post to the last answer ÷ that 1 s.
+ * The baseline is taken before the gateway's runs and again after (b), and their mean is used.
+ * Every server runs as its own process on 127.0.0.1 with a fresh database that is dropped after.
+ * Exits 0 when the table was printed, missed targets included (it is a report); 1 when the bench
+ * itself could not run. Takes one to three minutes.
+ *
+ * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
+ * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
+ * and drop databases on); BENCH_PROFILE=1 to write the gateway's CPU profiles (--cpu-prof).
+ */
+
+/** The gateway's own default pool; the baseline gets the same. */
+const POOL_SIZE = 20;
+/** A closed loop of 64 keep-alive clients: enough to keep both cores busy, few enough to not just queue. */
+const LOAD: LoadShape = { concurrency: 64, warmupMs: 1000, durationMs: 8000 };
+/** (a) spreads its posts over this many visitors (each message queues behind its conversation's). */
+const ACK_CONVERSATIONS = 256;
+/** 1,000 messages, 5 in each conversation; an engine slower than ~25 msgs/s is cut off after 45 s. */
+const THROUGHPUT_RUN: AnswersRun = {
+  conversations: 200,
+  messagesPerConversation: 5,
+  concurrency: LOAD.concurrency,
+  timeoutMs: 45_000,
+};
+const SLOW_LLM_MS = 1000;
+const CROWD_RUN: AnswersRun = {
+  conversations: 1000,
+  messagesPerConversation: 1,
+  // One connection per visitor, as 1,000 browsers would have: nobody waits for a free socket.
+  concurrency: 1000,
+  timeoutMs: 45_000,
+};
+const TARGET = { acks: 0.8, endToEnd: 0.25, crowdTimes: 3 };
+
+function readOptions(): { engine: Engine; profile: boolean } {
+  const { values } = parseArgs({
+    options: { engine: { type: "string" }, profile: { type: "boolean", default: false } },
+  });
+  const engine = values.engine ?? process.env.BENCH_ENGINE ?? "postgres";
+  if (engine !== "postgres" && engine !== "pglite") {
+    throw new Error(`--engine must be postgres or pglite, not ${engine}`);
+  }
+  return { engine, profile: values.profile || process.env.BENCH_PROFILE === "1" };
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const idleLoad = loadAverage();
+  const engineDescription = await engineVersion(options.engine).catch((err: unknown) => {
+    throw new Error(
+      `cannot reach the ${options.engine} database (${String(err)}); ` +
+        "set BENCH_DATABASE_URL, or run with --engine pglite",
+    );
+  });
+  const settings: GatewaySettings = {
+    engine: options.engine,
+    poolSize: POOL_SIZE,
+    profileDir: options.profile ? mkdtempSync(path.join(os.tmpdir(), "parley-bench-profile-")) : undefined,
+  };
+  progress(`engine: ${engineDescription}`);
+
+  const stub = await startLlmStub(0);
+  let baselineBefore: LoadResult;
+  let baselineAfter: LoadResult;
+  let acks: LoadResult & GatewayErrors;
+  let throughput: AnswersResult;
+  let crowd: AnswersResult;
+  try {
+    progress("baseline: bare koa route, one INSERT per post");
+    baselineBefore = await measureBaseline(options.engine, POOL_SIZE, LOAD);
+    progress("(a) gateway acknowledgements");
+    acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
+    stub.reset();
+    progress("(b) end-to-end throughput, zero-latency LLM");
+    throughput = await measureAnswers(settings, stub, THROUGHPUT_RUN);
+    stub.reset();
+    progress("baseline again");
+    baselineAfter = await measureBaseline(options.engine, POOL_SIZE, LOAD);
+    stub.delayMs = SLOW_LLM_MS;
+    progress(`(c) ${CROWD_RUN.conversations} conversations at once, ${SLOW_LLM_MS} ms LLM`);
+    crowd = await measureAnswers(settings, stub, CROWD_RUN);
+  } finally {
+    await stub.close();
+  }
+
+  const baseline = pooled(baselineBefore, baselineAfter);
+  const baselineRates = [baselineBefore, baselineAfter].map((r) =>
+    format.rate(perSecond(r.ok, r.elapsedMs), "inserts"),
+  );
+  const lines = [
+    `Parley bench, ${new Date().toISOString()}`,
+    ...describeMachine(),
+    `Load average (1 min) before the bench: ${idleLoad} (other work on these cores lowers every figure)`,
+    `Database: ${engineDescription}`,
+    options.engine === "pglite"
+      ? "Connections: PGlite's one, in-process, for the gateway and the baseline alike"
+      : `Connections: a pool of ${POOL_SIZE} for the gateway and the baseline alike`,
+    `Baseline: ${baselineRates[0]} before the gateway's runs, ${baselineRates[1]} after; the mean is used`,
+    `Load: this process, keep-alive HTTP/1.1 on 127.0.0.1; ${LOAD.concurrency} clients in a closed loop, ` +
+      `${LOAD.warmupMs / 1000} s warm-up + ${LOAD.durationMs / 1000} s measured`,
+    "",
+    renderTable(tableRows(baseline, acks, throughput, crowd)),
+    ...notes(baseline, acks, throughput, crowd),
+  ];
+  if (settings.profileDir)
+    lines.push("", `Gateway CPU profiles (open in Chrome DevTools): ${settings.profileDir}`);
+  process.stdout.write(`\n${lines.join("\n")}\n`);
+}
+
+function tableRows(
+  baseline: LoadResult,
+  acks: LoadResult,
+  throughput: AnswersResult,
+  crowd: AnswersResult,
+): Row[] {
+  const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
+  const baselineCell = format.rate(baselineRate, "inserts");
+  const ackRate = perSecond(acks.ok, acks.elapsedMs);
+  const throughputRate = perSecond(throughput.answered, throughput.elapsedMs);
+  const crowdTimes = crowd.elapsedMs / SLOW_LLM_MS;
+  const slowLlm = `${format.ms(SLOW_LLM_MS)} (LLM)`;
+  const p50p99 = (samples: number[]) => [percentile(samples, 50), percentile(samples, 99)] as const;
+  const both = (pair: readonly [number, number], each: (v: number) => string) => pair.map(each).join(" / ");
+  const [ackP50, ackP99] = p50p99(acks.latenciesMs);
+  const [baseP50, baseP99] = p50p99(baseline.latenciesMs);
+  const throughputLatency = p50p99(throughput.latenciesMs);
+  const crowdLatency = p50p99(crowd.latenciesMs);
+  return [
+    {
+      figure: `(a) acks/s, ${LOAD.concurrency} clients over ${ACK_CONVERSATIONS} conversations`,
+      measured: format.rate(ackRate, "acks"),
+      baseline: baselineCell,
+      ratio: format.ratio(ackRate / baselineRate),
+      target: `≥ ${format.ratio(TARGET.acks)}`,
+      met: ackRate / baselineRate >= TARGET.acks,
+    },
+    {
+      figure: "(a) ack latency p50 / p99",
+      measured: both([ackP50, ackP99], format.ms),
+      baseline: both([baseP50, baseP99], format.ms),
+      ratio: both([ackP50 / baseP50, ackP99 / baseP99], format.ratio),
+      target: "",
+      met: undefined,
+    },
+    {
+      figure: `(b) end-to-end msgs/s, ${format.count(throughput.sent)} msgs, 0 ms LLM`,
+      measured: format.rate(throughputRate, "msgs"),
+      baseline: baselineCell,
+      ratio: format.ratio(throughputRate / baselineRate),
+      target: `≥ ${format.ratio(TARGET.endToEnd)}`,
+      // A rate over the answers that came; a cut-off run is said in the notes.
+      met: throughputRate / baselineRate >= TARGET.endToEnd,
+    },
+    {
+      figure: "(b) stored → answer committed p50 / p99",
+      measured: both(throughputLatency, format.ms),
+      baseline: "",
+      ratio: "",
+      target: "",
+      met: undefined,
+    },
+    {
+      figure: `(c) ${format.count(crowd.sent)} conversations at once: answered`,
+      measured: `${format.count(crowd.answered)} / ${format.count(crowd.sent)}`,
+      baseline: "",
+      ratio: "",
+      target: "all",
+      met: crowd.answered === crowd.sent,
+    },
+    {
+      figure: "(c) first post → last answer",
+      measured: format.ms(crowd.elapsedMs),
+      baseline: slowLlm,
+      ratio: format.ratio(crowdTimes),
+      target: `≤ ${format.ratio(TARGET.crowdTimes)}`,
+      met: crowd.answered === crowd.sent && crowdTimes <= TARGET.crowdTimes,
+    },
+    {
+      figure: "(c) stored → answer committed p50 / p99",
+      measured: both(crowdLatency, format.ms),
+      baseline: slowLlm,
+      ratio: both([crowdLatency[0] / SLOW_LLM_MS, crowdLatency[1] / SLOW_LLM_MS], format.ratio),
+      target: "",
+      met: undefined,
+    },
+  ];
+}
+
+const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
+
+/** Anything that went wrong during a measurement, said plainly under the table. */
+function notes(
+  baseline: LoadResult,
+  acks: LoadResult & GatewayErrors,
+  throughput: AnswersResult,
+  crowd: AnswersResult,
+): string[] {
+  const out: string[] = [];
+  for (const [name, r] of [
+    ["baseline", baseline],
+    ["(a)", acks],
+  ] as const) {
+    if (r.failed > 0) out.push(`${name}: ${counted(r.failed, "post")} failed (first: ${r.firstFailure})`);
+  }
+  for (const [name, r] of [
+    ["(b)", throughput],
+    ["(c)", crowd],
+  ] as const) {
+    if (r.acked < r.sent)
+      out.push(`${name}: ${counted(r.sent - r.acked, "post")} failed (first: ${r.firstFailure})`);
+    if (r.answered < r.acked) {
+      out.push(
+        `${name}: ${counted(r.acked - r.answered, "acknowledged message")} got no answer in the time allowed`,
+      );
+    }
+  }
+  for (const [name, r] of [
+    ["baseline", baseline],
+    ["(a)", acks],
+    ["(b)", throughput],
+    ["(c)", crowd],
+  ] as const) {
+    if (r.retries > 0)
+      out.push(
+        `${name}: ${counted(r.retries, "request")} re-sent after the server closed its idle connection`,
+      );
+  }
+  for (const [name, r] of [
+    ["(a)", acks],
+    ["(b)", throughput],
+    ["(c)", crowd],
+  ] as const) {
+    const counts = new Map<string, number>();
+    for (const error of r.gatewayErrors) counts.set(error, (counts.get(error) ?? 0) + 1);
+    for (const [error, count] of counts) out.push(`${name}: the gateway logged ${count}× "${error}"`);
+  }
+  return out.length > 0 ? ["", "Notes:", ...out.map((n) => `- ${n}`)] : [];
+}
+
+// ^C: exit through process.exit so the children are killed (see server-process.ts).
+process.once("SIGINT", () => process.exit(130));
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
