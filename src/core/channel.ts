@@ -81,6 +81,11 @@ export interface ChannelCapabilities {
   inactivityLifetimeMs: number;
   /** Whether a message after the close reopens the old conversation (email) or starts a new one. */
   reopensAfterClose: boolean;
+  /**
+   * The reply reaches the customer by being committed (the live chat reads its activities from
+   * the database), so it needs no outbox round and is stored as delivered.
+   */
+  deliveredOnCommit?: boolean | undefined;
 }
 
 export interface ChannelAdapter {

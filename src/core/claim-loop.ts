@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 export class ClaimLoop<T> {
   readonly #inflight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
-  #claiming = false;
+  #claiming: Promise<void> | undefined;
   #wakeAgain = false;
   #stopped = true;
 
@@ -41,25 +41,25 @@ export class ClaimLoop<T> {
       this.#wakeAgain = true;
       return;
     }
-    void this.#claimAndRun();
+    this.#claiming = this.#claimAndRun().finally(() => {
+      this.#claiming = undefined;
+    });
   }
 
   async #claimAndRun(): Promise<void> {
-    this.#claiming = true;
     try {
       do {
         this.#wakeAgain = false;
         const room = this.opts.concurrency - this.#inflight.size;
         if (room <= 0 || this.#stopped) break;
         const items = await this.opts.claim(room);
+        // Launched even when stop() came meanwhile: they are ours now, and stop() waits for them.
         for (const item of items) this.#launch(item);
         // A full batch means there may be more waiting right now.
         if (items.length === room) this.#wakeAgain = true;
       } while (this.#wakeAgain && !this.#stopped);
     } catch (err) {
       if (!this.#stopped) this.opts.log.error({ err, loop: this.opts.name }, "claiming work failed");
-    } finally {
-      this.#claiming = false;
     }
   }
 
@@ -78,6 +78,8 @@ export class ClaimLoop<T> {
   async stop(timeoutMs: number): Promise<boolean> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    // A claim under way may still hand us items; they must be waited for like the rest.
+    await this.#claiming;
     if (this.#inflight.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => {

@@ -59,11 +59,11 @@ export async function receiveInbound(database: Database, msg: InboundMessage): P
       ON CONFLICT (thread_id) DO UPDATE
         SET version = thread_work.version + 1, available_at = LEAST(thread_work.available_at, now())
     )
-    SELECT id, thread_id, seq, created_at,
-           pg_notify(${WORK_CHANNEL}, thread_id::text), pg_notify(${THREAD_CHANNEL}, thread_id::text)
-    FROM stored
+    SELECT id, thread_id, seq, created_at FROM stored
   `);
   if (row) {
+    await database.notify(WORK_CHANNEL, row.thread_id);
+    await database.notify(THREAD_CHANNEL, row.thread_id);
     return {
       messageId: row.id,
       threadId: row.thread_id,

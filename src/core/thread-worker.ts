@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { and, asc, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import type { Database, Tx } from "../db/client.js";
+import type { Database } from "../db/client.js";
 import {
   agents,
   channelAccounts,
@@ -309,7 +309,13 @@ export class ThreadWorker {
     });
     const reply = await this.#composeReply(message, conversation.id, profile, language, signal);
     if (signal.aborted) throw new LeaseLost(String(signal.reason));
-    await this.#commitReply(message, conversation.id, language, reply);
+    await this.#commitReply(
+      message,
+      conversation.id,
+      language,
+      reply,
+      adapter.capabilities.deliveredOnCommit === true,
+    );
   }
 
   /**
@@ -353,80 +359,67 @@ export class ThreadWorker {
   }
 
   /**
-   * The reply, its outbox row and the inbound message's "processed" mark commit together, and
-   * only while we still hold the thread's lease and the agent still holds the conversation
-   * (a person who claimed it meanwhile wins: the agent's reply is dropped, not sent).
+   * The reply, its outbox row and the inbound message's "processed" mark commit in ONE
+   * statement, and only while we still hold the thread's lease and the agent still holds the
+   * conversation (a person who claimed it meanwhile wins: the agent's reply is dropped, not
+   * sent). The conversation row is updated with `holder = 'agent'` in its WHERE, so a concurrent
+   * claim is seen even if it commits while we wait for the row. Rows are locked in the order
+   * conversation → thread, and the lease is only read: receiveInbound locks thread → work, so
+   * the two can never wait on each other in a circle. Should the lease be lost right after the
+   * read, the unique `in_reply_to_id` still lets only one reply in.
+   *
+   * Channels whose replies are visible the moment they are committed (the live chat) skip the
+   * outbox: the reply is stored as delivered.
    */
   async #commitReply(
     inbound: typeof messages.$inferSelect,
     conversationId: string,
     language: string,
     reply: AgentReply,
+    deliveredOnCommit: boolean,
   ): Promise<void> {
-    const { database, clock, leaseMs } = this.deps;
+    const { database, clock } = this.deps;
     const now = clock.now();
     const text =
       reply.action === "handoff" && !reply.text.trim() ? systemText("handoff", language) : reply.text;
-    await database.db.transaction(async (tx) => {
-      await this.#assertLease(tx, inbound.threadId, leaseMs);
-      const [conv] = await tx
-        .select({ holder: conversations.holder })
-        .from(conversations)
-        .where(eq(conversations.id, conversationId))
-        .for("update");
-      const markProcessed = () =>
-        tx
-          .update(messages)
-          .set({ processedAt: now, deliveryState: "processed" })
-          .where(eq(messages.id, inbound.id));
-      if (conv?.holder !== "agent") {
-        await markProcessed();
-        return;
-      }
-      const [inserted] = await database.rows<{ id: string; seq: string | number }>(
-        sql`
-        WITH thread AS (
-          UPDATE channel_threads SET last_seq = last_seq + 1 WHERE id = ${inbound.threadId} RETURNING last_seq
-        )
+    const handoff = reply.action === "handoff";
+    const [result] = await database.rows<{ leased: boolean; held: boolean; reply_id: string | null }>(sql`
+      WITH lease AS (
+        SELECT 1 FROM thread_work WHERE thread_id = ${inbound.threadId} AND lease_owner = ${this.owner}
+      ), conv AS (
+        UPDATE conversations
+        SET last_activity_at = ${now.toISOString()}::timestamptz,
+            holder = CASE WHEN ${handoff}::boolean THEN 'nobody' ELSE holder END,
+            handoff_reason = CASE WHEN ${handoff}::boolean THEN ${reply.reason ?? "agent"} ELSE handoff_reason END
+        WHERE id = ${conversationId} AND holder = 'agent' AND EXISTS (SELECT 1 FROM lease)
+        RETURNING id
+      ), thread AS (
+        UPDATE channel_threads SET last_seq = last_seq + 1
+        WHERE id = ${inbound.threadId} AND EXISTS (SELECT 1 FROM conv)
+        RETURNING last_seq
+      ), reply AS (
         INSERT INTO messages (workspace_id, channel_account_id, thread_id, conversation_id, seq, direction,
                               author_kind, text, citations, language, in_reply_to_id, delivery_state)
         SELECT ${inbound.workspaceId}, ${inbound.channelAccountId}, ${inbound.threadId}, ${conversationId},
                thread.last_seq, 'out', 'agent', ${text}, ${JSON.stringify(reply.citations)}::jsonb, ${language},
-               ${inbound.id}, 'pending'
+               ${inbound.id}, ${deliveredOnCommit ? "delivered" : "pending"}
         FROM thread
         ON CONFLICT (in_reply_to_id) DO NOTHING
-        RETURNING id, seq`,
-        tx,
-      );
-      if (inserted) {
-        await database.rows(
-          sql`INSERT INTO outbox (message_id, thread_id, seq) VALUES (${inserted.id}, ${inbound.threadId}, ${inserted.seq})`,
-          tx,
-        );
-      }
-      await tx
-        .update(conversations)
-        .set({
-          lastActivityAt: now,
-          ...(reply.action === "handoff"
-            ? { holder: "nobody" as const, handoffReason: reply.reason ?? "agent" }
-            : {}),
-        })
-        .where(eq(conversations.id, conversationId));
-      await markProcessed();
-      await database.notify(THREAD_CHANNEL, inbound.threadId, tx);
-      await database.notify(OUTBOX_CHANNEL, inbound.threadId, tx);
-    });
+        RETURNING id, seq
+      ), queued AS (
+        INSERT INTO outbox (message_id, thread_id, seq)
+        SELECT id, ${inbound.threadId}, seq FROM reply WHERE NOT ${deliveredOnCommit}::boolean
+      ), processed AS (
+        UPDATE messages SET processed_at = ${now.toISOString()}::timestamptz, delivery_state = 'processed'
+        WHERE id = ${inbound.id} AND EXISTS (SELECT 1 FROM lease)
+      )
+      SELECT EXISTS (SELECT 1 FROM lease) AS leased, EXISTS (SELECT 1 FROM conv) AS held,
+             (SELECT id FROM reply) AS reply_id`);
+    if (!result?.leased) throw new LeaseLost(`lease on thread ${inbound.threadId} was lost before commit`);
+    if (!result.reply_id) return;
+    await database.notify(THREAD_CHANNEL, inbound.threadId);
+    if (!deliveredOnCommit) await database.notify(OUTBOX_CHANNEL, inbound.threadId);
     this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
     this.deps.metrics?.answerSeconds.observe((Date.now() - inbound.createdAt.getTime()) / 1000);
-  }
-
-  async #assertLease(tx: Tx, threadId: string, leaseMs: number): Promise<void> {
-    const held = await this.deps.database.rows(
-      sql`UPDATE thread_work SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
-          WHERE thread_id = ${threadId} AND lease_owner = ${this.owner} RETURNING thread_id`,
-      tx,
-    );
-    if (held.length === 0) throw new LeaseLost(`lease on thread ${threadId} was lost before commit`);
   }
 }

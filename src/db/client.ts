@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
-import { type SQL, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -12,6 +12,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "../config.js";
 import * as schema from "./schema.js";
+import { Signals } from "./signals.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** Either the database or an open transaction: functions that write take this. */
@@ -28,9 +29,13 @@ export interface Database {
   readonly db: Db;
   /** Runs raw SQL and returns its rows, hiding that postgres.js and PGlite shape results differently. */
   rows<T = Record<string, unknown>>(query: SQL, tx?: Tx): Promise<T[]>;
-  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
+  /**
+   * Subscribes to a signal channel (this process's signals and, on PostgreSQL, other processes'
+   * through NOTIFY); resolves to an unsubscribe function.
+   */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  notify(channel: string, payload: string, tx?: Tx): Promise<void>;
+  /** Signals a committed change (see Signals): never call it inside a transaction. */
+  notify(channel: string, payload: string): Promise<void>;
   /** Applies the committed migrations (idempotent, safe to run from several replicas at once). */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;
@@ -49,16 +54,27 @@ export async function openDatabase(config: Config["database"]): Promise<Database
 export function openPostgres(url: string, poolSize = 20): Database {
   const client = postgres(url, { max: poolSize, onnotice: () => {}, connect_timeout: 10 });
   const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
+  const signals = new Signals(async (channel, payload) => {
+    await client`SELECT pg_notify(${channel}, ${payload})`;
+  });
+  let batches: Promise<{ unlisten(): Promise<void> }> | undefined;
   return {
     kind: "postgres",
     db,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
     async listen(channel, onPayload) {
-      const sub = await client.listen(channel, onPayload);
-      return async () => sub.unlisten();
+      batches ??= client.listen(signals.batchChannel, signals.onBatch);
+      await batches;
+      // A plain NOTIFY on the channel itself (from SQL, or an older replica) is heard as well.
+      const direct = await client.listen(channel, onPayload);
+      const local = signals.listen(channel, onPayload);
+      return async () => {
+        local();
+        await direct.unlisten();
+      };
     },
-    async notify(channel, payload, tx) {
-      await (tx ?? db).execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    async notify(channel, payload) {
+      signals.notify(channel, payload);
     },
     async migrate() {
       // A one-connection client, because the advisory lock belongs to the session that takes it.
@@ -80,7 +96,10 @@ export function openPostgres(url: string, poolSize = 20): Database {
         return false;
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    async close() {
+      await signals.close();
+      await client.end({ timeout: 5 });
+    },
   };
 }
 
@@ -89,19 +108,24 @@ export async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, { extensions: { unaccent } });
   const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
+  // Embedded means one process: signals never need to leave it.
+  const signals = new Signals();
   let closed = false;
   return {
     kind: "pglite",
     db,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
     async listen(channel, onPayload) {
+      const local = signals.listen(channel, onPayload);
+      // A plain NOTIFY from SQL is heard as well.
       const unsubscribe = await client.listen(channel, onPayload);
       return async () => {
+        local();
         if (!closed) await unsubscribe();
       };
     },
-    async notify(channel, payload, tx) {
-      await (tx ?? db).execute(sql`SELECT pg_notify(${channel}, ${payload})`);
+    async notify(channel, payload) {
+      signals.notify(channel, payload);
     },
     async migrate() {
       await migratePglite(db as unknown as Parameters<typeof migratePglite>[0], {
@@ -119,6 +143,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
+      await signals.close();
       await client.close();
     },
   };

@@ -60,8 +60,26 @@ async function findOne(
   return row ? toLivechatAccount(row) : undefined;
 }
 
+/**
+ * Every posted activity names its widget through its token; reading the widget once per post
+ * doubled the statements of the busiest route. A few seconds of staleness after an admin edits
+ * a widget is the price, and a bounded one.
+ */
+const BY_ID_TTL_MS = 5_000;
+const byIdCache = new WeakMap<
+  Database,
+  Map<string, { at: number; account: Promise<LivechatAccount | undefined> }>
+>();
+
 export function livechatAccountById(database: Database, id: string): Promise<LivechatAccount | undefined> {
-  return findOne(database, and(eq(channelAccounts.kind, "livechat"), eq(channelAccounts.id, id)));
+  const cache = byIdCache.get(database) ?? new Map();
+  byIdCache.set(database, cache);
+  const hit = cache.get(id);
+  if (hit && Date.now() - hit.at < BY_ID_TTL_MS) return hit.account;
+  const account = findOne(database, and(eq(channelAccounts.kind, "livechat"), eq(channelAccounts.id, id)));
+  cache.set(id, { at: Date.now(), account });
+  account.catch(() => cache.delete(id));
+  return account;
 }
 
 export function livechatAccountByWidgetId(

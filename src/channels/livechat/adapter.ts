@@ -14,6 +14,7 @@ export const LIVECHAT_CAPABILITIES: ChannelCapabilities = {
   replyWindowMs: null,
   inactivityLifetimeMs: 24 * HOUR_MS,
   reopensAfterClose: false,
+  deliveredOnCommit: true,
 };
 
 /** NOTIFY channel telling the replica that holds a visitor's socket to show "typing…" there. */
