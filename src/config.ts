@@ -33,6 +33,9 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   GRAPH_API_URL: z.url().default("https://graph.facebook.com/v21.0"),
   PARLEY_SECRET_KEY: z.string().min(1).optional(),
+  WHATSAPP_WEB_ENABLED: boolish.optional(),
+  WHATSAPP_WEB_DATA_DIR: z.string().min(1).optional(),
+  CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -69,6 +72,17 @@ export interface Config {
    * data would protect nothing and lose every secret with the data directory's key file.
    */
   secretKey: Buffer | undefined;
+  /**
+   * The linked-device WhatsApp transport (whatsapp-web.js driving Chromium). Only one process may
+   * drive a linked device, so it is on by default only with the embedded database, which has one
+   * process by construction; with PostgreSQL exactly one gateway sets WHATSAPP_WEB_ENABLED=true.
+   */
+  whatsappWeb: {
+    enabled: boolean;
+    /** Where each linked device's WhatsApp Web session lives, so a restart needs no new QR code. */
+    dataDir: string;
+    chromiumPath: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -127,5 +141,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     graphApiUrl: e.GRAPH_API_URL.replace(/\/+$/, ""),
     secretKey: e.PARLEY_SECRET_KEY ? parseSecretKey(e.PARLEY_SECRET_KEY) : undefined,
+    whatsappWeb: {
+      enabled: e.WHATSAPP_WEB_ENABLED ?? database.kind === "pglite",
+      dataDir: path.resolve(e.WHATSAPP_WEB_DATA_DIR ?? path.join(e.PARLEY_DATA_DIR, "whatsapp-web")),
+      chromiumPath: e.CHROMIUM_PATH,
+    },
   };
 }

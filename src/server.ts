@@ -6,6 +6,7 @@ import { createMessengerChannel } from "./channels/messenger/index.js";
 import { GraphClient } from "./channels/meta/graph-client.js";
 import { createSecretBox } from "./channels/meta/secret-box.js";
 import { createWhatsappChannel } from "./channels/whatsapp/index.js";
+import type { LinkedClientFactory } from "./channels/whatsapp/linked-device/client.js";
 import type { Config } from "./config.js";
 import { BuiltinAnswerer } from "./core/agent/builtin-answerer.js";
 import { OpenAIAnswerer } from "./core/agent/openai-answerer.js";
@@ -27,6 +28,8 @@ export interface ParleyOptions {
   answerer?: Answerer;
   /** Use this already-open database instead of opening the configured one (tests). */
   database?: Database;
+  /** Replaces whatsapp-web.js's Client for linked-device WhatsApp accounts (tests: no WhatsApp Web in CI). */
+  whatsappWebClients?: LinkedClientFactory;
 }
 
 export interface Parley {
@@ -75,7 +78,14 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
   const channels: ChannelModule[] = [
     createLivechatChannel({ database, log, clock, config, tokenKey: boot.livechatTokenKey, metrics }),
     createMessengerChannel(meta),
-    createWhatsappChannel(meta),
+    createWhatsappChannel({
+      ...meta,
+      linkedDevice: {
+        ...config.whatsappWeb,
+        refreshMs: config.worker.pollMs * 5,
+        clientFactory: options.whatsappWebClients,
+      },
+    }),
   ];
   const adapters = new Map<string, ChannelAdapter>(channels.map((c) => [c.adapter.kind, c.adapter]));
 

@@ -393,7 +393,6 @@ for (const engine of engines) {
         [page({ settings: { transport: "cloud_api" } }), "transport"],
         [number({ externalId: "+46 70 123 45 67" }), "externalId"],
         [number({ credentials: { pageAccessToken: "t", appSecret: "s" } }), "credentials.accessToken"],
-        [number({ settings: { transport: "linked_device" } }), "settings.transport", "not available yet"],
         [number({ settings: { transport: "sms" } }), "settings.transport"],
         [
           number({ settings: { fallbackTemplate: { name: "Bad Name", language: "en" } } }),
@@ -410,7 +409,7 @@ for (const engine of engines) {
       const created = await api.create<WhatsappAccount>("/channel-accounts", number({}));
       const path = `/channel-accounts/${created.id}`;
       expectError(
-        await api.patch(path, { settings: { transport: "linked_device" } }),
+        await api.patch(path, { settings: { transport: "carrier_pigeon" } }),
         400,
         "invalid_request",
         "settings.transport",

@@ -160,7 +160,7 @@ for (const engine of engines) {
         properties: {
           transport: {
             enum: ["cloud_api", "linked_device"],
-            description: expect.stringContaining("not available"),
+            description: expect.stringContaining("may ban numbers"),
           },
           fallbackTemplate: { required: ["name", "language"] },
         },

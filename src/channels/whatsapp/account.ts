@@ -25,6 +25,13 @@ export const whatsappSettingsSchema = z.object({
 });
 export type WhatsappSettings = z.infer<typeof whatsappSettingsSchema>;
 
+export type WhatsappTransport = WhatsappSettings["transport"];
+
+/** How an account's messages travel; read alone, since a linked-device account has no Cloud API secrets. */
+export function whatsappTransport(account: ChannelAccountRef): WhatsappTransport {
+  return whatsappSettingsSchema.shape.transport.parse(account.settings.transport);
+}
+
 export interface WhatsappAccess {
   phoneNumberId: string;
   credentials: WhatsappCredentials;

@@ -14,7 +14,8 @@ import type { Database } from "../../db/client.js";
 import type { GraphClient } from "../meta/graph-client.js";
 import type { SecretBox } from "../meta/secret-box.js";
 import { splitText } from "../meta/split-text.js";
-import { whatsappAccess } from "./account.js";
+import { whatsappAccess, whatsappTransport } from "./account.js";
+import type { LinkedDeviceManager } from "./linked-device/manager.js";
 
 export const WHATSAPP_CAPABILITIES: ChannelCapabilities = {
   maxTextLength: 4096,
@@ -33,6 +34,8 @@ export interface WhatsappAdapterDeps {
   clock: Clock;
   graph: GraphClient;
   secrets: SecretBox;
+  /** Sends for accounts whose transport is linked_device (WhatsApp Web). */
+  linkedDevices?: Pick<LinkedDeviceManager, "send"> | undefined;
 }
 
 /**
@@ -47,6 +50,13 @@ export class WhatsappAdapter implements ChannelAdapter {
   constructor(private readonly deps: WhatsappAdapterDeps) {}
 
   async send(account: ChannelAccountRef, message: OutboundDelivery): Promise<SendResult> {
+    // WhatsApp Web has no 24-hour window or templates: it is a phone's own chat.
+    if (whatsappTransport(account) === "linked_device") {
+      if (!this.deps.linkedDevices) {
+        throw new DeliveryError("linked_device_disabled", "the linked-device transport is not set up", true);
+      }
+      return this.deps.linkedDevices.send(account, message);
+    }
     const access = whatsappAccess(this.deps.secrets, account);
     const window = await replyWindowFor(
       this.deps.database,

@@ -7,12 +7,14 @@ import { receiveInbound } from "../../core/receive.js";
 import { flagReplyWindowClosed } from "../../core/reply-window.js";
 import type { Database } from "../../db/client.js";
 import type { Attachment } from "../../db/schema.js";
+import { HttpError } from "../../http/errors.js";
 import type { GraphClient } from "../meta/graph-client.js";
 import type { SecretBox } from "../meta/secret-box.js";
 import { registerMetaWebhook } from "../meta/webhook.js";
-import { whatsappAccess } from "./account.js";
+import { whatsappAccess, whatsappTransport } from "./account.js";
 import { WhatsappAdapter } from "./adapter.js";
 import { customerMessageOf } from "./customer-message.js";
+import { LinkedDeviceManager, type LinkedDeviceOptions } from "./linked-device/manager.js";
 import { mediaAttachment } from "./media.js";
 import { statusReportOf } from "./status-report.js";
 import {
@@ -28,6 +30,8 @@ export interface WhatsappDeps {
   clock: Clock;
   graph: GraphClient;
   secrets: SecretBox;
+  /** The linked-device transport (whatsapp-web.js); without it such accounts cannot send. */
+  linkedDevice?: LinkedDeviceOptions | undefined;
 }
 
 /** The `messages` changes of a delivery; other fields (account updates, templates) are not ours. */
@@ -48,7 +52,10 @@ function messageChanges(body: WhatsappWebhook): WhatsappChangeValue[] {
  */
 export function createWhatsappChannel(deps: WhatsappDeps): ChannelModule {
   const log = deps.log.child({ channel: "whatsapp" });
-  const adapter = new WhatsappAdapter(deps);
+  const linkedDevices = deps.linkedDevice
+    ? new LinkedDeviceManager({ database: deps.database, log }, deps.linkedDevice)
+    : undefined;
+  const adapter = new WhatsappAdapter({ ...deps, linkedDevices });
 
   async function handleValue(account: ChannelAccountRef, value: WhatsappChangeValue): Promise<void> {
     for (const error of value.errors ?? []) {
@@ -103,7 +110,16 @@ export function createWhatsappChannel(deps: WhatsappDeps): ChannelModule {
     kind: "whatsapp",
     envelope: whatsappWebhook,
     accountIds: (body) => messageChanges(body).map((v) => v.metadata.phone_number_id),
-    appSecretOf: (account) => whatsappAccess(deps.secrets, account).credentials.appSecret,
+    appSecretOf: (account) => {
+      if (whatsappTransport(account) === "linked_device") {
+        throw new HttpError(
+          403,
+          "wrong_transport",
+          "This number uses the linked-device transport, not webhooks.",
+        );
+      }
+      return whatsappAccess(deps.secrets, account).credentials.appSecret;
+    },
     async handle(accounts, body) {
       for (const value of messageChanges(body)) {
         const account = accounts.get(value.metadata.phone_number_id);
@@ -111,5 +127,10 @@ export function createWhatsappChannel(deps: WhatsappDeps): ChannelModule {
       }
     },
   });
-  return { adapter, router };
+  return {
+    adapter,
+    router,
+    start: async () => linkedDevices?.start(),
+    stop: async () => linkedDevices?.stop(),
+  };
 }

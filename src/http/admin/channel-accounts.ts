@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { SecretBox } from "../../channels/meta/secret-box.js";
+import { linkedDeviceBoard } from "../../channels/whatsapp/linked-device/status-board.js";
 import { CHANNEL_KINDS, type ChannelKind, channelAccounts } from "../../db/schema.js";
-import { HttpError, notFound } from "../errors.js";
+import { badRequest, HttpError, notFound } from "../errors.js";
 import { isUniqueViolation } from "./db-errors.js";
 import type { AdminDeps } from "./deps.js";
-import { isMetaKind, mergedSecrets, webhookOf, withVerifyToken } from "./meta-accounts.js";
+import { isMetaKind, mergedSecrets, needsSecrets, webhookOf, withVerifyToken } from "./meta-accounts.js";
 import {
   newestFirst,
   olderThan,
@@ -28,6 +29,7 @@ import {
   channelAccountPatchSchemas,
   channelAccountSchema,
 } from "./schemas/channel-accounts.js";
+import { linkedDeviceStatusSchema } from "./schemas/meta-accounts.js";
 import { requireWorkspaceAgent } from "./workspace-agent.js";
 
 /** Credentials stay in the database: only their key names are ever read out. */
@@ -122,8 +124,21 @@ function newAccountValues(body: ChannelAccountCreate, secrets: SecretBox): NewAc
       };
     }
     case "messenger":
-    case "whatsapp":
       return { settings: withVerifyToken(body.settings), credentials: secrets.sealAll(body.credentials) };
+    case "whatsapp": {
+      const { credentials } = body;
+      if (needsSecrets("whatsapp", body.settings)) {
+        for (const name of ["accessToken", "appSecret"] as const) {
+          if (!credentials?.[name]) {
+            throw badRequest(`credentials.${name}: required with the cloud_api transport.`);
+          }
+        }
+      }
+      return {
+        settings: withVerifyToken(body.settings),
+        credentials: credentials ? secrets.sealAll(credentials) : {},
+      };
+    }
     case "email":
       return { settings: body.settings, credentials: body.credentials ?? {} };
   }
@@ -276,6 +291,10 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
           const { settings, credentials, ...fields } = channelAccountPatchSchemas[kind].parse(body);
           if (fields.agentId) await requireWorkspaceAgent(tx, workspaceId, fields.agentId);
           const meta = isMetaKind(kind) ? kind : undefined;
+          const required = meta !== undefined && needsSecrets(meta, settings ?? current.settings);
+          const wasRequired = meta !== undefined && needsSecrets(meta, current.settings);
+          // A linked-device account switched to the Cloud API must have the secrets it never needed.
+          const secretsPatch = credentials ?? (required && !wasRequired ? {} : undefined);
           const [updated] = await checkingExternalId(
             current.kind,
             fields.externalId,
@@ -284,10 +303,10 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
               .set({
                 ...fields,
                 ...(settings && { settings: meta ? withVerifyToken(settings, current.settings) : settings }),
-                ...(credentials && {
+                ...(secretsPatch && {
                   credentials: meta
-                    ? mergedSecrets(secrets, meta, current.credentials, credentials)
-                    : mergedCredentials(credentials),
+                    ? mergedSecrets(secrets, meta, current.credentials, secretsPatch, required)
+                    : mergedCredentials(secretsPatch),
                 }),
                 updatedAt: clock.now(),
               })
@@ -298,6 +317,56 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
         });
         if (!row) throw notFound("channel account");
         return channelAccountJson(row, baseUrlFor(origin));
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/channel-accounts/:channelAccountId/linked-device",
+      operationId: "getLinkedDevice",
+      tag,
+      summary: "Get a linked device's state and QR code",
+      description:
+        "For a WhatsApp account with the `linked_device` transport: whether its WhatsApp Web session " +
+        "is ready, and while it waits to be linked, the QR code to scan from WhatsApp > Settings > " +
+        "Linked devices. 409 for an account with another transport, and from a gateway that does " +
+        "not drive linked devices (WHATSAPP_WEB_ENABLED=false): ask the one that does.",
+      ids,
+      status: 200,
+      response: linkedDeviceStatusSchema,
+      responseDescription: "The linked device's state.",
+      errors: [409],
+      async handle({ workspaceId, ids }) {
+        const [row] = await db
+          .select({ kind: channelAccounts.kind, settings: channelAccounts.settings })
+          .from(channelAccounts)
+          .where(inWorkspace(workspaceId, ids.channelAccountId));
+        if (!row) throw notFound("channel account");
+        if (row.kind !== "whatsapp" || row.settings.transport !== "linked_device") {
+          throw new HttpError(
+            409,
+            "conflict",
+            "This channel account does not use the linked_device transport.",
+          );
+        }
+        if (!config.whatsappWeb.enabled) {
+          throw new HttpError(
+            409,
+            "conflict",
+            "This gateway does not drive linked devices (WHATSAPP_WEB_ENABLED=false); ask the one started " +
+              "with WHATSAPP_WEB_ENABLED=true.",
+          );
+        }
+        // Not on the board yet: the account was created since the gateway last looked.
+        const status = linkedDeviceBoard.get(ids.channelAccountId) ?? {
+          state: "starting",
+          since: clock.now(),
+        };
+        return {
+          state: status.state,
+          ...(status.state === "qr" && status.qr ? { qr: status.qr } : {}),
+          ...(status.error ? { error: status.error } : {}),
+          since: status.since.toISOString(),
+        };
       },
     }),
     defineRoute({

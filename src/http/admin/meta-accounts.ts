@@ -2,7 +2,7 @@ import type { SecretBox } from "../../channels/meta/secret-box.js";
 import { newVerifyToken, type WebhookSetup, webhookSetup } from "../../channels/meta/webhook-setup.js";
 import type { ChannelKind } from "../../db/schema.js";
 import { badRequest, HttpError } from "../errors.js";
-import { messengerCredentialsSchema, whatsappCredentialsSchema } from "./schemas/meta-accounts.js";
+import { messengerCredentialsSchema, whatsappSecretsSchema } from "./schemas/meta-accounts.js";
 
 /**
  * Messenger and WhatsApp accounts hold secrets that Parley itself uses (to check webhook
@@ -18,8 +18,16 @@ export const isMetaKind = (kind: ChannelKind): kind is MetaKind =>
 /** The secrets each kind cannot work without. */
 const SECRET_NAMES: Record<MetaKind, string[]> = {
   messenger: Object.keys(messengerCredentialsSchema.shape),
-  whatsapp: Object.keys(whatsappCredentialsSchema.shape),
+  whatsapp: Object.keys(whatsappSecretsSchema.shape),
 };
+
+/**
+ * Whether an account of this kind, with these settings, needs its secrets: a linked-device
+ * WhatsApp account receives no webhooks and calls no Graph, so it has none.
+ */
+export function needsSecrets(kind: MetaKind, settings: Record<string, unknown>): boolean {
+  return !(kind === "whatsapp" && settings.transport === "linked_device");
+}
 
 /**
  * The settings to store. A verify token left out keeps the stored one, since Meta's subscription
@@ -38,12 +46,14 @@ export function withVerifyToken<S extends Record<string, unknown>>(
  * The stored secrets with those of `patch` replacing theirs, all sealed again. Opening and
  * resealing, rather than merging sealed values, also seals a value stored in plain before
  * PARLEY_SECRET_KEY was set. Keys the kind does not use (left by an earlier, laxer API) are dropped.
+ * Secrets that are not `required` (a linked-device account's) may be missing.
  */
 export function mergedSecrets(
   box: SecretBox,
   kind: MetaKind,
   stored: Record<string, unknown>,
   patch: Record<string, unknown>,
+  required = true,
 ): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const name of SECRET_NAMES[kind]) {
@@ -51,7 +61,7 @@ export function mergedSecrets(
     const kept = stored[name];
     if (typeof given === "string") merged[name] = given;
     else if (typeof kept === "string") merged[name] = opened(box, name, kept);
-    else throw badRequest(`credentials.${name}: none is stored yet, so it must be sent.`);
+    else if (required) throw badRequest(`credentials.${name}: none is stored yet, so it must be sent.`);
   }
   return box.sealAll(merged);
 }

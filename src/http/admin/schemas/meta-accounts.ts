@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { requestSchemas, responseSchemas } from "./common.js";
+import { requestSchemas, responseSchemas, timestamp } from "./common.js";
 
 /**
  * What the admin API takes and shows for Messenger and WhatsApp channel accounts. The stored
@@ -55,9 +55,15 @@ export const messengerCredentialsSchema = z
   .describe(sealed)
   .register(requestSchemas, { id: "MessengerCredentials" });
 
-export const whatsappCredentialsSchema = z
-  .strictObject({ accessToken: accessToken("create"), appSecret: appSecret("create") })
-  .describe(sealed)
+/** The Cloud API's secrets; a linked-device account has none (WhatsApp Web signs nothing for us). */
+export const whatsappSecretsSchema = z.strictObject({
+  accessToken: accessToken("create"),
+  appSecret: appSecret("create"),
+});
+
+export const whatsappCredentialsSchema = whatsappSecretsSchema
+  .optional()
+  .describe(`${sealed} Required with the cloud_api transport; not used by linked_device.`)
   .register(requestSchemas, { id: "WhatsappCredentials" });
 
 /** An update names the secrets it replaces; the others stay as stored. */
@@ -86,15 +92,15 @@ export const messengerSettingsSchema = z
   })
   .register(requestSchemas, { id: "MessengerSettings" });
 
-/** linked_device is declared so the API can say why it is refused, instead of calling it unknown. */
 const transport = z
   .enum(["cloud_api", "linked_device"])
   .default("cloud_api")
-  .refine(
-    (value) => value !== "linked_device",
-    "linked_device (WhatsApp Web) is not available yet; use cloud_api",
-  )
-  .describe("How messages travel: the WhatsApp Cloud API. `linked_device` is not available yet.");
+  .describe(
+    "How messages travel. `cloud_api`: the WhatsApp Cloud API (webhooks and Graph; needs credentials). " +
+      "`linked_device`: WhatsApp Web (whatsapp-web.js) linked to the business phone by scanning a QR " +
+      "code (see GET /channel-accounts/{id}/linked-device), for businesses without Cloud API access; " +
+      "it needs no credentials, and WhatsApp may ban numbers that use unofficial clients.",
+  );
 
 export const whatsappSettingsSchema = z
   .strictObject({
@@ -134,3 +140,24 @@ export const webhookSetupSchema = z
   })
   .describe("The two values to paste into the Webhooks section of Meta's App Dashboard.")
   .register(responseSchemas, { id: "WebhookSetup" });
+
+export const linkedDeviceStatusSchema = z
+  .object({
+    state: z
+      .enum(["starting", "qr", "ready", "disconnected", "auth_failure", "unavailable"])
+      .describe(
+        "`qr`: waiting for the QR code to be scanned; `ready`: sending and receiving; `unavailable`: " +
+          "whatsapp-web.js or Chromium is missing (see `error`).",
+      ),
+    qr: z
+      .string()
+      .optional()
+      .describe(
+        "While `qr`: the raw QR payload. Render it as a QR code and scan it from WhatsApp > Settings > " +
+          "Linked devices > Link a device. It changes every few seconds.",
+      ),
+    error: z.string().optional().describe("Why it is disconnected, failed or unavailable."),
+    since: timestamp.describe("When it entered this state."),
+  })
+  .describe("The WhatsApp Web session of a linked-device account, as the gateway driving it sees it.")
+  .register(responseSchemas, { id: "LinkedDeviceStatus" });
