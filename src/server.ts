@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
+import { createEmailChannel } from "./channels/email/index.js";
 import { createLivechatChannel } from "./channels/livechat/index.js";
 import { createMessengerChannel } from "./channels/messenger/index.js";
 import { GraphClient } from "./channels/meta/graph-client.js";
@@ -86,6 +87,7 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
         clientFactory: options.whatsappWebClients,
       },
     }),
+    createEmailChannel(meta),
   ];
   const adapters = new Map<string, ChannelAdapter>(channels.map((c) => [c.adapter.kind, c.adapter]));
 

@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -341,4 +342,23 @@ export const outbox = pgTable(
     index("outbox_available_idx").on(t.availableAt),
     index("outbox_thread_seq_idx").on(t.threadId, t.seq),
   ],
+);
+
+/**
+ * Where each email mailbox's reader stopped: the IMAP UIDVALIDITY and the highest UID handled.
+ * A changed UIDVALIDITY means the server renumbered the mailbox, so the reader resynchronises
+ * (Message-ID de-duplication keeps that from answering anything twice).
+ */
+export const emailCheckpoints = pgTable(
+  "email_checkpoints",
+  {
+    channelAccountId: uuid()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    mailbox: text().notNull(),
+    uidValidity: bigint({ mode: "number" }).notNull(),
+    lastUid: bigint({ mode: "number" }).notNull(),
+    updatedAt: now(),
+  },
+  (t) => [primaryKey({ columns: [t.channelAccountId, t.mailbox] })],
 );
