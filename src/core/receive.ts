@@ -33,7 +33,7 @@ export async function receiveInbound(database: Database, msg: InboundMessage): P
     locale: msg.contact.locale,
     messageLocale: msg.locale,
   };
-  const [row] = await database.rows<{
+  const [row] = await database.ingestRows<{
     id: string;
     thread_id: string;
     seq: string | number;

@@ -30,6 +30,11 @@ export interface Database {
   /** Runs raw SQL and returns its rows, hiding that postgres.js and PGlite shape results differently. */
   rows<T = Record<string, unknown>>(query: SQL, tx?: Tx): Promise<T[]>;
   /**
+   * The same, on connections reserved for acknowledging channels: storing an inbound message
+   * never queues behind the workers' queries, however much answering is going on.
+   */
+  ingestRows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+  /**
    * Subscribes to a signal channel (this process's signals and, on PostgreSQL, other processes'
    * through NOTIFY); resolves to an unsubscribe function.
    */
@@ -51,9 +56,17 @@ export async function openDatabase(config: Config["database"]): Promise<Database
   return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
 }
 
+/** A quarter of the pool (at least two connections) is the ingest lane; the rest serves everything else. */
 export function openPostgres(url: string, poolSize = 20): Database {
-  const client = postgres(url, { max: poolSize, onnotice: () => {}, connect_timeout: 10 });
+  const ingestSize = Math.max(2, Math.round(poolSize / 4));
+  const client = postgres(url, {
+    max: Math.max(1, poolSize - ingestSize),
+    onnotice: () => {},
+    connect_timeout: 10,
+  });
+  const ingest = postgres(url, { max: ingestSize, onnotice: () => {}, connect_timeout: 10 });
   const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
+  const ingestDb = drizzlePostgres(ingest, { schema, casing: "snake_case" }) as unknown as Db;
   const signals = new Signals(async (channel, payload) => {
     await client`SELECT pg_notify(${channel}, ${payload})`;
   });
@@ -62,6 +75,7 @@ export function openPostgres(url: string, poolSize = 20): Database {
     kind: "postgres",
     db,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
+    ingestRows: async (query) => rowsOf(await ingestDb.execute(query)),
     async listen(channel, onPayload) {
       batches ??= client.listen(signals.batchChannel, signals.onBatch);
       await batches;
@@ -98,7 +112,7 @@ export function openPostgres(url: string, poolSize = 20): Database {
     },
     async close() {
       await signals.close();
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), ingest.end({ timeout: 5 })]);
     },
   };
 }
@@ -115,6 +129,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     kind: "pglite",
     db,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
+    ingestRows: async (query) => rowsOf(await db.execute(query)),
     async listen(channel, onPayload) {
       const local = signals.listen(channel, onPayload);
       // A plain NOTIFY from SQL is heard as well.
