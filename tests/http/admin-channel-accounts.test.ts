@@ -25,6 +25,12 @@ type CreatedLivechat = Extract<z.output<typeof channelAccountCreatedSchema>, { k
 /** Messenger and WhatsApp accounts cannot be created without the secrets they work with. */
 const messengerSecrets = { pageAccessToken: "page-token-for-tests", appSecret: "app-secret-for-tests" };
 const whatsappSecrets = { accessToken: "wa-token-for-tests", appSecret: "app-secret-for-tests" };
+/** An email account cannot be created without where its mailbox is. */
+const emailSettings = (address: string) => ({
+  imap: { host: "imap.shop.example", user: address },
+  smtp: { host: "smtp.shop.example", user: address },
+  fromAddress: address,
+});
 
 for (const engine of engines) {
   describe(`admin API: channel accounts (${engine})`, () => {
@@ -96,18 +102,14 @@ for (const engine of engines) {
     });
 
     it("never returns credentials, only their names, and merges them key by key", async () => {
-      // Email is the kind whose credentials are still kept as given, so null can remove one.
       const client = new AdminClient(gateway.url, gateway.adminToken);
-      const secrets = [
-        "imap-password-4f1d1e2b6c",
-        "smtp-password-9a8b7c6d5e",
-        "oauth-11aa22bb",
-        "rotated-77cc88dd",
-      ];
+      const secrets = ["imap-password-4f1d1e2b6c", "smtp-password-9a8b7c6d5e", "rotated-77cc88dd"];
+      const address = `${fresh("support")}@shop.example`;
       const created = await client.post<ChannelAccount>("/channel-accounts", {
         kind: "email",
         name: "Support mailbox",
-        externalId: `${fresh("support")}@shop.example`,
+        externalId: address,
+        settings: emailSettings(address),
         credentials: { imapPassword: secrets[0], smtpPassword: secrets[1] },
       });
       expect(created.status).toBe(201);
@@ -116,16 +118,26 @@ for (const engine of engines) {
       expect(created.body).not.toHaveProperty("credentials");
       const path = `/channel-accounts/${created.body.id}`;
 
-      const added = await client.patch<ChannelAccount>(path, { credentials: { oauthToken: secrets[2] } });
-      expect(added.body.credentialsConfigured).toEqual(["imapPassword", "oauthToken", "smtpPassword"]);
-      const changed = await client.patch<ChannelAccount>(path, {
-        credentials: { smtpPassword: null, imapPassword: secrets[3] },
-      });
-      expect(changed.body.credentialsConfigured).toEqual(["imapPassword", "oauthToken"]);
+      const changed = await client.patch<ChannelAccount>(path, { credentials: { imapPassword: secrets[2] } });
+      expect(changed.body.credentialsConfigured).toEqual(["imapPassword", "smtpPassword"]);
+      // No PARLEY_SECRET_KEY on this gateway: kept as given.
       expect(await storedCredentials(created.body.id)).toEqual({
-        imapPassword: secrets[3],
-        oauthToken: secrets[2],
+        imapPassword: secrets[2],
+        smtpPassword: secrets[1],
       });
+      expectError(
+        await client.patch(path, { credentials: { smtpPassword: null } }),
+        400,
+        "invalid_request",
+        "credentials.smtpPassword",
+        "not removed",
+      );
+      expectError(
+        await client.patch(path, { credentials: { oauthToken: "x" } }),
+        400,
+        "invalid_request",
+        "oauthToken",
+      );
       await client.get(path);
       await client.walk("/channel-accounts", 1);
 
@@ -214,9 +226,9 @@ for (const engine of engines) {
       const theirAgent = await other.api.create<Agent>("/agents", { name: "Not yours" });
       expectError(
         await api.post("/channel-accounts", {
-          kind: "email",
-          name: "Support mailbox",
-          externalId: `${fresh("support")}@shop.example`,
+          kind: "livechat",
+          name: "Chat",
+          externalId: fresh("chat-"),
           agentId: theirAgent.id,
         }),
         404,
@@ -224,9 +236,11 @@ for (const engine of engines) {
         "agent",
       );
       const mine = await api.create<ChannelAccount>("/channel-accounts", {
-        kind: "email",
-        name: "Support mailbox",
-        externalId: `${fresh("support")}@shop.example`,
+        kind: "livechat",
+        name: "Chat",
+        externalId: fresh("chat-"),
+        // Given, so the response holds no generated secret and equals what a read shows.
+        credentials: { directLineSecret: "a-direct-line-secret-of-40-characters-xx" },
         agentId: agent.id,
       });
       const path = `/channel-accounts/${mine.id}`;

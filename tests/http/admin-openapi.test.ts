@@ -156,6 +156,31 @@ for (const engine of engines) {
         additionalProperties: false,
       });
       expect(schemas.WhatsappCredentials).toMatchObject({ required: ["accessToken", "appSecret"] });
+      expect(schemas.EmailChannelAccountCreate).toMatchObject({
+        required: expect.arrayContaining(["externalId", "settings", "credentials"]),
+        properties: { settings: ref("EmailSettings"), credentials: ref("EmailCredentials") },
+      });
+      expect(schemas.EmailCredentials).toMatchObject({
+        required: ["imapPassword", "smtpPassword"],
+        additionalProperties: false,
+      });
+      expect(schemas.EmailSettings).toMatchObject({
+        required: expect.arrayContaining(["imap", "smtp", "fromAddress"]),
+        additionalProperties: false,
+        properties: {
+          imap: {
+            required: expect.arrayContaining(["host", "user"]),
+            properties: { port: { default: 993 } },
+          },
+          smtp: { properties: { tls: { enum: ["implicit", "starttls", "none"] } } },
+        },
+      });
+      expect(schemas.EmailChannelAccount).toMatchObject({
+        properties: { settings: { required: expect.arrayContaining(["imap", "smtp", "backfill"]) } },
+      });
+      expect(doc.paths["/api/v1/channel-accounts/{channelAccountId}/skipped-messages"]?.get).toMatchObject({
+        responses: { "200": { content: { "application/json": { schema: ref("SkippedMessagePage") } } } },
+      });
       expect(schemas.WhatsappSettings).toMatchObject({
         properties: {
           transport: {

@@ -7,7 +7,7 @@ import { CHANNEL_KINDS, type ChannelKind, channelAccounts } from "../../db/schem
 import { badRequest, HttpError, notFound } from "../errors.js";
 import { isUniqueViolation } from "./db-errors.js";
 import type { AdminDeps } from "./deps.js";
-import { isMetaKind, mergedSecrets, needsSecrets, webhookOf, withVerifyToken } from "./meta-accounts.js";
+import { isMetaKind, needsSecrets, webhookOf, withVerifyToken } from "./meta-accounts.js";
 import {
   newestFirst,
   olderThan,
@@ -30,6 +30,7 @@ import {
   channelAccountSchema,
 } from "./schemas/channel-accounts.js";
 import { linkedDeviceStatusSchema } from "./schemas/meta-accounts.js";
+import { isSealedKind, mergedSecrets } from "./sealed-credentials.js";
 import { requireWorkspaceAgent } from "./workspace-agent.js";
 
 /** Credentials stay in the database: only their key names are ever read out. */
@@ -91,7 +92,7 @@ async function checkingExternalId<T>(
 
 /**
  * JSON merge of write-only credentials, done in SQL so that stored values never pass through
- * here; for the kinds whose secrets are kept as given (see mergedSecrets for the sealed ones).
+ * here; for livechat, whose secret is kept as given (see mergedSecrets for the sealed kinds).
  */
 function mergedCredentials(patch: Record<string, unknown>): SQL {
   const kept = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
@@ -110,7 +111,8 @@ interface NewAccountValues {
 
 /**
  * What a new account stores besides its name and ids: a widget without a Direct Line secret
- * gets one; a Meta account gets a verify token when none was given, and its secrets sealed.
+ * gets one; a Meta account gets a verify token when none was given, and its secrets sealed, as
+ * are a mailbox's passwords.
  */
 function newAccountValues(body: ChannelAccountCreate, secrets: SecretBox): NewAccountValues {
   switch (body.kind) {
@@ -140,7 +142,7 @@ function newAccountValues(body: ChannelAccountCreate, secrets: SecretBox): NewAc
       };
     }
     case "email":
-      return { settings: body.settings, credentials: body.credentials ?? {} };
+      return { settings: body.settings, credentials: secrets.sealAll(body.credentials) };
   }
 }
 
@@ -198,7 +200,9 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
         "generated one, returned once as `directLineSecret` in this response and never again. " +
         "A Messenger or WhatsApp account needs its access token and app secret, which are encrypted " +
         "at rest when PARLEY_SECRET_KEY is set; its response carries `webhook`, the callback URL and " +
-        "verify token to paste into Meta's App Dashboard (the token is generated when left out).",
+        "verify token to paste into Meta's App Dashboard (the token is generated when left out). " +
+        "An email account needs its IMAP and SMTP settings and both passwords, encrypted likewise; " +
+        "its externalId, the mailbox address, is stored lowercased.",
       body: channelAccountCreateSchema,
       status: 201,
       response: channelAccountCreatedSchema,
@@ -266,7 +270,7 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
         "Changes the fields sent. `agentId` assigns an agent (null: none). `settings` replaces the " +
         "settings, in the form of the account's kind; a Messenger or WhatsApp verify token left out " +
         "is kept. `credentials` are merged key by key: the secrets named are replaced, the others " +
-        "stay (for email, null removes a key). The kind cannot change.",
+        "stay; none can be removed. The kind cannot change.",
       ids,
       body: channelAccountPatchSchema,
       status: 200,
@@ -291,8 +295,9 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
           const { settings, credentials, ...fields } = channelAccountPatchSchemas[kind].parse(body);
           if (fields.agentId) await requireWorkspaceAgent(tx, workspaceId, fields.agentId);
           const meta = isMetaKind(kind) ? kind : undefined;
-          const required = meta !== undefined && needsSecrets(meta, settings ?? current.settings);
-          const wasRequired = meta !== undefined && needsSecrets(meta, current.settings);
+          const sealedKind = isSealedKind(kind) ? kind : undefined;
+          const required = meta === undefined || needsSecrets(meta, settings ?? current.settings);
+          const wasRequired = meta === undefined || needsSecrets(meta, current.settings);
           // A linked-device account switched to the Cloud API must have the secrets it never needed.
           const secretsPatch = credentials ?? (required && !wasRequired ? {} : undefined);
           const [updated] = await checkingExternalId(
@@ -304,8 +309,8 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
                 ...fields,
                 ...(settings && { settings: meta ? withVerifyToken(settings, current.settings) : settings }),
                 ...(secretsPatch && {
-                  credentials: meta
-                    ? mergedSecrets(secrets, meta, current.credentials, secretsPatch, required)
+                  credentials: sealedKind
+                    ? mergedSecrets(secrets, sealedKind, current.credentials, secretsPatch, required)
                     : mergedCredentials(secretsPatch),
                 }),
                 updatedAt: clock.now(),

@@ -7,6 +7,7 @@ import type { AdminDeps } from "./deps.js";
 import { knowledgeArticleRoutes } from "./knowledge-articles.js";
 import { ADMIN_API_PREFIX, OPENAPI_PATH, openApiDocument } from "./openapi.js";
 import { shortAnswerRoutes } from "./short-answers.js";
+import { skippedMessageRoutes } from "./skipped-messages.js";
 
 export type { AdminDeps } from "./deps.js";
 
@@ -17,6 +18,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     ...shortAnswerRoutes(deps),
     ...knowledgeArticleRoutes(deps),
     ...channelAccountRoutes(deps),
+    ...skippedMessageRoutes(deps),
     ...conversationRoutes(deps),
   ];
   const document = openApiDocument(routes, deps.config.publicUrl);

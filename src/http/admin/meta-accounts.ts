@@ -1,8 +1,5 @@
-import type { SecretBox } from "../../channels/meta/secret-box.js";
 import { newVerifyToken, type WebhookSetup, webhookSetup } from "../../channels/meta/webhook-setup.js";
 import type { ChannelKind } from "../../db/schema.js";
-import { badRequest, HttpError } from "../errors.js";
-import { messengerCredentialsSchema, whatsappSecretsSchema } from "./schemas/meta-accounts.js";
 
 /**
  * Messenger and WhatsApp accounts hold secrets that Parley itself uses (to check webhook
@@ -14,12 +11,6 @@ export type MetaKind = "messenger" | "whatsapp";
 
 export const isMetaKind = (kind: ChannelKind): kind is MetaKind =>
   kind === "messenger" || kind === "whatsapp";
-
-/** The secrets each kind cannot work without. */
-const SECRET_NAMES: Record<MetaKind, string[]> = {
-  messenger: Object.keys(messengerCredentialsSchema.shape),
-  whatsapp: Object.keys(whatsappSecretsSchema.shape),
-};
 
 /**
  * Whether an account of this kind, with these settings, needs its secrets: a linked-device
@@ -40,44 +31,6 @@ export function withVerifyToken<S extends Record<string, unknown>>(
   const given = typeof settings.verifyToken === "string" ? settings.verifyToken : undefined;
   const kept = typeof stored.verifyToken === "string" ? stored.verifyToken : undefined;
   return { ...settings, verifyToken: given ?? kept ?? newVerifyToken() };
-}
-
-/**
- * The stored secrets with those of `patch` replacing theirs, all sealed again. Opening and
- * resealing, rather than merging sealed values, also seals a value stored in plain before
- * PARLEY_SECRET_KEY was set. Keys the kind does not use (left by an earlier, laxer API) are dropped.
- * Secrets that are not `required` (a linked-device account's) may be missing.
- */
-export function mergedSecrets(
-  box: SecretBox,
-  kind: MetaKind,
-  stored: Record<string, unknown>,
-  patch: Record<string, unknown>,
-  required = true,
-): Record<string, string> {
-  const merged: Record<string, string> = {};
-  for (const name of SECRET_NAMES[kind]) {
-    const given = patch[name];
-    const kept = stored[name];
-    if (typeof given === "string") merged[name] = given;
-    else if (typeof kept === "string") merged[name] = opened(box, name, kept);
-    else if (required) throw badRequest(`credentials.${name}: none is stored yet, so it must be sent.`);
-  }
-  return box.sealAll(merged);
-}
-
-function opened(box: SecretBox, name: string, stored: string): string {
-  try {
-    return box.open(stored);
-  } catch {
-    // The key was changed or removed since it was sealed: only a new value can help.
-    throw new HttpError(
-      409,
-      "conflict",
-      `credentials.${name}: the stored value cannot be decrypted with the PARLEY_SECRET_KEY now ` +
-        "configured; send it again.",
-    );
-  }
 }
 
 /**

@@ -10,6 +10,12 @@ import {
   uuid,
 } from "./common.js";
 import {
+  emailCredentialsCreateSchema,
+  emailCredentialsUpdateSchema,
+  emailSettingsInputSchema,
+  mailboxAddress,
+} from "./email-accounts.js";
+import {
   messengerCredentialsSchema,
   messengerCredentialsUpdateSchema,
   messengerSettingsSchema,
@@ -63,7 +69,7 @@ export const livechatSettingsSchema = z
   })
   .register(requestSchemas, { id: "LivechatSettings" });
 
-/** Email settings and credentials are not defined yet: any object is kept as given. */
+/** Until the account, and so its kind, is known, an update's settings and credentials are any object. */
 const anySettings = z.record(z.string(), z.unknown());
 const anyCredentials = z.record(z.string().min(1), z.unknown());
 
@@ -144,12 +150,8 @@ export const channelAccountCreateSchema = z
     // A Meta account cannot check a single webhook without its app secret, so both are required.
     createBranch("messenger", pageId, messengerSettingsSchema.prefault({}), messengerCredentialsSchema),
     createBranch("whatsapp", phoneNumberId, whatsappSettingsSchema.prefault({}), whatsappCredentialsSchema),
-    createBranch(
-      "email",
-      z.email(),
-      anySettings.default({}),
-      anyCredentials.optional().describe(credentialsDescription),
-    ),
+    // The reader cannot log in without both passwords, nor know where to without the settings.
+    createBranch("email", mailboxAddress, emailSettingsInputSchema, emailCredentialsCreateSchema),
   ])
   .meta(byKind(createIds))
   .register(requestSchemas, { id: "ChannelAccountCreate" });
@@ -180,24 +182,24 @@ export const channelAccountPatchSchema = patchSchema(
   platformId.describe("In the form of the account's kind, as when it was created."),
   anySettings
     .meta({
-      anyOf: ["LivechatSettings", "MessengerSettings", "WhatsappSettings"]
-        .map(componentRef)
-        .concat({ type: "object" }),
+      anyOf: ["LivechatSettings", "MessengerSettings", "WhatsappSettings", "EmailSettings"].map(componentRef),
     })
     .describe(
-      "Replaces the settings, in the form of the account's kind (any object for email). A verify " +
-        "token left out of Messenger or WhatsApp settings is kept.",
+      "Replaces the settings, in the form of the account's kind. A verify token left out of " +
+        "Messenger or WhatsApp settings is kept.",
     ),
   anyCredentials
     .meta({
-      anyOf: ["LivechatCredentials", "MessengerCredentialsUpdate", "WhatsappCredentialsUpdate"]
-        .map(componentRef)
-        .concat({ type: "object" }),
+      anyOf: [
+        "LivechatCredentials",
+        "MessengerCredentialsUpdate",
+        "WhatsappCredentialsUpdate",
+        "EmailCredentialsUpdate",
+      ].map(componentRef),
     })
     .describe(
-      `${credentialsDescription} Merged key by key into what is stored. Messenger and WhatsApp ` +
-        "secrets, and a livechat account's directLineSecret, can be replaced, not removed; for " +
-        "email, null removes a key.",
+      `${credentialsDescription} Merged key by key into what is stored: the secrets named are ` +
+        "replaced, the others stay. Secrets can be replaced, not removed.",
     ),
 ).register(requestSchemas, { id: "ChannelAccountPatch" });
 
@@ -208,7 +210,7 @@ export const channelAccountPatchSchemas: Record<ChannelKind, z.ZodType<ChannelAc
   livechat: patchSchema(widgetId, livechatSettingsSchema, livechatCredentials),
   messenger: patchSchema(pageId, messengerSettingsSchema, messengerCredentialsUpdateSchema),
   whatsapp: patchSchema(phoneNumberId, whatsappSettingsSchema, whatsappCredentialsUpdateSchema),
-  email: patchSchema(z.email(), anySettings, anyCredentials),
+  email: patchSchema(mailboxAddress, emailSettingsInputSchema, emailCredentialsUpdateSchema),
 };
 
 function accountSchema<Kind extends ChannelKind, S extends z.ZodType>(kind: Kind, settings: S) {
@@ -240,7 +242,7 @@ const whatsappAccountSchema = accountSchema("whatsapp", whatsappSettingsShown)
   .extend({ webhook: webhookSetupSchema })
   .register(responseSchemas, { id: "WhatsappChannelAccount" });
 
-const emailAccountSchema = accountSchema("email", anySettings).register(responseSchemas, {
+const emailAccountSchema = accountSchema("email", emailSettingsInputSchema).register(responseSchemas, {
   id: "EmailChannelAccount",
 });
 
