@@ -28,7 +28,7 @@ export interface Activity {
   from: { id: string; name?: string; role: "user" | "bot" };
   conversation: { id: string };
   text: string;
-  textFormat?: "plain";
+  textFormat?: "plain" | "markdown";
   locale?: string;
   replyToId?: string;
   attachments: ActivityAttachment[];
@@ -169,8 +169,8 @@ function outboundActivity(
   return {
     ...base(conversation, activityId(conversation.conversationId, message.seq), message.createdAt),
     from: { id: message.authorKind === "agent" ? BOT_ID : `parley-${message.authorKind}`, name, role: "bot" },
-    text: message.text,
-    textFormat: "plain",
+    text: asMarkdown(message.text),
+    textFormat: "markdown",
     ...(language ? { locale: language } : {}),
     ...(repliedSeq !== null ? { replyToId: activityId(conversation.conversationId, repliedSeq) } : {}),
     attachments: renderAttachments(message.attachments),
@@ -198,4 +198,17 @@ function greetingActivity(
     attachments: [],
     channelData: parleyChannelData(conversation, header, language, []),
   };
+}
+
+/**
+ * Stored texts are plain. Web Chat renders plain text's blank lines as tall gaps, so replies go
+ * out as Markdown with every character that Markdown would read as formatting escaped: the
+ * customer sees exactly the text, in paragraphs, with its source URLs made into links.
+ */
+export function asMarkdown(plain: string): string {
+  return plain
+    .replace(/[\\`*_[\]<>#~|]/g, "\\$&")
+    .replace(/^(\s*)(\d+)\.(\s)/gm, "$1$2\\.$3")
+    .replace(/^(\s*)([-+])(\s)/gm, "$1\\$2$3")
+    .replace(/\n(?!\n)/g, "  \n");
 }

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Activity, ActivitySet } from "../../../src/channels/livechat/activities.js";
+import { asMarkdown } from "../../../src/channels/livechat/activities.js";
 import { issueToken } from "../../../src/channels/livechat/tokens.js";
 import { channelAccounts, instanceSettings, messages } from "../../../src/db/schema.js";
 import { engines } from "../../helpers/db.js";
@@ -251,7 +252,7 @@ for (const engine of engines) {
       const reply = await socket.waitForActivity((a) => a.replyToId === posted.body.id, "the reply");
       expect(reply).toMatchObject({
         from: { id: "parley-agent", name: "Ava", role: "bot" },
-        textFormat: "plain",
+        textFormat: "markdown",
         locale: "en",
         channelData: {
           parley: { poweredByAi: true, citations: [expect.objectContaining({ kind: "short_answer" })] },
@@ -553,3 +554,11 @@ for (const engine of engines) {
     });
   });
 }
+
+describe("reply text as Markdown", () => {
+  it("escapes everything Markdown would take for formatting, and keeps line breaks", () => {
+    expect(asMarkdown("Open *daily* 9_17.\n1. Ring <bell>\n- or knock\n\nSource: A [b]")).toBe(
+      "Open \\*daily\\* 9\\_17.  \n1\\. Ring \\<bell\\>  \n\\- or knock\n  \nSource: A \\[b\\]",
+    );
+  });
+});
