@@ -1,6 +1,7 @@
+import type { Database } from "../src/db/client.js";
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
 import { createThrowawayDatabase, type Engine, type ThrowawayDatabase } from "./database.js";
-import { startServerProcess } from "./server-process.js";
+import { type ServerProcess, startServerProcess } from "./server-process.js";
 
 export interface GatewaySettings {
   engine: Engine;
@@ -20,6 +21,18 @@ export interface RunningGateway {
   errors(): string[];
 }
 
+/** What a measurement may add to a gateway: settings it reads from its environment, and rows. */
+export interface GatewayExtras {
+  /** More environment for the gateway (e.g. GRAPH_API_URL). */
+  env?: Record<string, string>;
+  /**
+   * Writes rows into the gateway's database once it has created its tables and demo content, and
+   * before `use` runs. PGlite lets one process at a time open its directory, so there the gateway
+   * is stopped for this and started again.
+   */
+  prepare?: (database: Database) => Promise<void>;
+}
+
 /**
  * Runs `use` against a fresh gateway (`src/main.ts`, as `npm start` runs it) on a fresh database,
  * answering through the OpenAI-compatible `stub`, then stops it and drops the database, whatever
@@ -31,32 +44,46 @@ export async function withGateway<T>(
   settings: GatewaySettings,
   stub: OpenAIStub,
   use: (gateway: RunningGateway) => Promise<T>,
+  extras: GatewayExtras = {},
 ): Promise<T> {
   const database = await createThrowawayDatabase(settings.engine);
   try {
-    const server = await startServerProcess({
-      script: "src/main.ts",
-      readyMessage: "Parley is running",
-      nodeFlags: settings.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`] : [],
-      env: {
-        ...database.gatewayEnv(),
-        PORT: "0",
-        HOST: "127.0.0.1",
-        // "info" is needed for the "Parley is running" line; nothing is logged per request.
-        LOG_LEVEL: "info",
-        PARLEY_DEMO: "true",
-        DATABASE_POOL_SIZE: String(settings.poolSize),
-        OPENAI_API_KEY: "sk-bench",
-        OPENAI_BASE_URL: stub.baseURL,
-        // A failed LLM call should show up as a failed reply, not hide behind retries.
-        OPENAI_MAX_ATTEMPTS: "1",
-        // All visitors come from 127.0.0.1; the per-address token limit is for scripts, like this one.
-        LIVECHAT_TOKEN_RATE_LIMIT: "1000000",
-        // Deliveries still in flight when the last answer is committed get time to finish.
-        SHUTDOWN_TIMEOUT_MS: "10000",
-      },
-    });
+    const start = () =>
+      startServerProcess({
+        script: "src/main.ts",
+        readyMessage: "Parley is running",
+        nodeFlags: settings.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`] : [],
+        env: {
+          ...database.gatewayEnv(),
+          PORT: "0",
+          HOST: "127.0.0.1",
+          // "info" is needed for the "Parley is running" line; nothing is logged per request.
+          LOG_LEVEL: "info",
+          PARLEY_DEMO: "true",
+          DATABASE_POOL_SIZE: String(settings.poolSize),
+          OPENAI_API_KEY: "sk-bench",
+          OPENAI_BASE_URL: stub.baseURL,
+          // A failed LLM call should show up as a failed reply, not hide behind retries.
+          OPENAI_MAX_ATTEMPTS: "1",
+          // All visitors come from 127.0.0.1; the per-address token limit is for scripts, like this one.
+          LIVECHAT_TOKEN_RATE_LIMIT: "1000000",
+          // Deliveries still in flight when the last answer is committed get time to finish.
+          SHUTDOWN_TIMEOUT_MS: "10000",
+          ...extras.env,
+        },
+      });
+    let server: ServerProcess = await start();
     try {
+      if (extras.prepare) {
+        if (settings.engine === "pglite") await server.stop();
+        const db = await database.open();
+        try {
+          await extras.prepare(db);
+        } finally {
+          await db.close();
+        }
+        if (settings.engine === "pglite") server = await start();
+      }
       return await use({
         url: server.url,
         database,

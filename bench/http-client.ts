@@ -38,6 +38,11 @@ export class JsonClient {
     return this.#send("POST", path, JSON.stringify(body), headers);
   }
 
+  /** Posts `payload` as JSON, byte for byte as given (a signed webhook must not be re-serialised). */
+  postRaw(path: string, payload: string, headers: Record<string, string> = {}): Promise<JsonResponse> {
+    return this.#send("POST", path, payload, headers);
+  }
+
   get(path: string, headers: Record<string, string> = {}): Promise<JsonResponse> {
     return this.#send("GET", path, undefined, headers);
   }

@@ -7,11 +7,13 @@ import { type AnswersResult, type AnswersRun, measureAnswers } from "./answers.j
 import { measureBaseline, pooled } from "./baseline.js";
 import { type Engine, engineVersion } from "./database.js";
 import type { GatewayErrors, GatewaySettings } from "./gateway.js";
+import { startGraphStub } from "./graph-stub.js";
 import { startLlmStub } from "./llm-stub.js";
 import type { LoadResult, LoadShape } from "./load.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { format, type Row, renderTable } from "./report.js";
 import { percentile, perSecond } from "./stats.js";
+import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
 
 /**
  * `npm run bench [-- [--engine postgres|pglite] [--profile]]` (see bench/README.md)
@@ -21,11 +23,13 @@ import { percentile, perSecond } from "./stats.js";
  *   (a) acknowledged inbound posts per second ÷ a bare koa route's single-INSERT posts per second;
  *   (b) messages per second through the whole path with a zero-latency LLM ÷ the same baseline;
  *   (c) 1,000 conversations posting at once with a 1 s LLM: all answered, and the time from the
- *       first post to the last answer ÷ that 1 s.
+ *       first post to the last answer ÷ that 1 s;
+ *   (d), (e) acknowledged Messenger / WhatsApp webhook deliveries per second (signed, one new
+ *       message each, answered in the background through a local Graph stub) ÷ the same baseline.
  * The baseline is taken before the gateway's runs and again after (b), and their mean is used.
  * Every server runs as its own process on 127.0.0.1 with a fresh database that is dropped after.
  * Exits 0 when the table was printed, missed targets included (it is a report); 1 when the bench
- * itself could not run. Takes one to three minutes.
+ * itself could not run. Takes two to three minutes.
  *
  * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
  * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
@@ -38,6 +42,8 @@ const POOL_SIZE = 20;
 const LOAD: LoadShape = { concurrency: 64, warmupMs: 1000, durationMs: 8000 };
 /** (a) spreads its posts over this many visitors (each message queues behind its conversation's). */
 const ACK_CONVERSATIONS = 256;
+/** (d) and (e) spread their deliveries over this many customers (PSIDs / wa_ids). */
+const WEBHOOK_SENDERS = 256;
 /** 1,000 messages, 5 in each conversation; an engine slower than ~25 msgs/s is cut off after 45 s. */
 const THROUGHPUT_RUN: AnswersRun = {
   conversations: 200,
@@ -53,7 +59,7 @@ const CROWD_RUN: AnswersRun = {
   concurrency: 1000,
   timeoutMs: 45_000,
 };
-const TARGET = { acks: 0.8, endToEnd: 0.25, crowdTimes: 3 };
+const TARGET = { acks: 0.8, endToEnd: 0.25, crowdTimes: 3, webhooks: 0.8 };
 
 function readOptions(): { engine: Engine; profile: boolean } {
   const { values } = parseArgs({
@@ -87,16 +93,32 @@ async function main(): Promise<void> {
   progress(`engine: ${engineDescription}`);
 
   const stub = await startLlmStub(0);
+  const graph = await startGraphStub();
   let baselineBefore: LoadResult;
   let baselineAfter: LoadResult;
   let acks: LoadResult & GatewayErrors;
   let throughput: AnswersResult;
   let crowd: AnswersResult;
+  let messenger: WebhookResult;
+  let whatsapp: WebhookResult;
   try {
     progress("baseline: bare koa route, one INSERT per post");
     baselineBefore = await measureBaseline(options.engine, POOL_SIZE, LOAD);
     progress("(a) gateway acknowledgements");
     acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
+    stub.reset();
+    // Between the two baseline runs, like (a) and (b), so the pooled baseline covers them too.
+    progress("(d) Messenger webhook acknowledgements");
+    messenger = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+    progress(
+      `   ${messenger.graph.sends} answers and ${messenger.graph.actions} sender actions / read receipts reached the Graph stub`,
+    );
+    stub.reset();
+    progress("(e) WhatsApp webhook acknowledgements");
+    whatsapp = await measureWebhookAcks("whatsapp", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+    progress(
+      `   ${whatsapp.graph.sends} answers and ${whatsapp.graph.actions} sender actions / read receipts reached the Graph stub`,
+    );
     stub.reset();
     progress("(b) end-to-end throughput, zero-latency LLM");
     throughput = await measureAnswers(settings, stub, THROUGHPUT_RUN);
@@ -108,6 +130,7 @@ async function main(): Promise<void> {
     crowd = await measureAnswers(settings, stub, CROWD_RUN);
   } finally {
     await stub.close();
+    await graph.close();
   }
 
   const baseline = pooled(baselineBefore, baselineAfter);
@@ -126,8 +149,8 @@ async function main(): Promise<void> {
     `Load: this process, keep-alive HTTP/1.1 on 127.0.0.1; ${LOAD.concurrency} clients in a closed loop, ` +
       `${LOAD.warmupMs / 1000} s warm-up + ${LOAD.durationMs / 1000} s measured`,
     "",
-    renderTable(tableRows(baseline, acks, throughput, crowd)),
-    ...notes(baseline, acks, throughput, crowd),
+    renderTable(tableRows(baseline, acks, throughput, crowd, { messenger, whatsapp })),
+    ...notes(baseline, acks, throughput, crowd, { messenger, whatsapp }),
   ];
   if (settings.profileDir)
     lines.push("", `Gateway CPU profiles (open in Chrome DevTools): ${settings.profileDir}`);
@@ -139,6 +162,7 @@ function tableRows(
   acks: LoadResult,
   throughput: AnswersResult,
   crowd: AnswersResult,
+  webhooks: Webhooks,
 ): Row[] {
   const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
   const baselineCell = format.rate(baselineRate, "inserts");
@@ -210,8 +234,41 @@ function tableRows(
       target: "",
       met: undefined,
     },
+    ...WEBHOOK_FIGURES.flatMap(([letter, kind, name]): Row[] => {
+      const r = webhooks[kind];
+      const rate = perSecond(r.ok, r.elapsedMs);
+      const [p50, p99] = p50p99(r.latenciesMs);
+      return [
+        {
+          figure: `${letter} ${name} webhook acks/s, ${LOAD.concurrency} clients, ${WEBHOOK_SENDERS} senders`,
+          measured: format.rate(rate, "acks"),
+          baseline: baselineCell,
+          ratio: format.ratio(rate / baselineRate),
+          target: `≥ ${format.ratio(TARGET.webhooks)}`,
+          met: rate / baselineRate >= TARGET.webhooks,
+        },
+        {
+          figure: `${letter} ack latency p50 / p99`,
+          measured: both([p50, p99], format.ms),
+          baseline: both([baseP50, baseP99], format.ms),
+          ratio: both([p50 / baseP50, p99 / baseP99], format.ratio),
+          target: "",
+          met: undefined,
+        },
+      ];
+    }),
   ];
 }
+
+interface Webhooks {
+  messenger: WebhookResult;
+  whatsapp: WebhookResult;
+}
+
+const WEBHOOK_FIGURES = [
+  ["(d)", "messenger", "Messenger"],
+  ["(e)", "whatsapp", "WhatsApp"],
+] as const;
 
 const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
 
@@ -221,11 +278,15 @@ function notes(
   acks: LoadResult & GatewayErrors,
   throughput: AnswersResult,
   crowd: AnswersResult,
+  webhooks: Webhooks,
 ): string[] {
   const out: string[] = [];
+  const [d, e] = [webhooks.messenger, webhooks.whatsapp];
   for (const [name, r] of [
     ["baseline", baseline],
     ["(a)", acks],
+    ["(d)", d],
+    ["(e)", e],
   ] as const) {
     if (r.failed > 0) out.push(`${name}: ${counted(r.failed, "post")} failed (first: ${r.firstFailure})`);
   }
@@ -246,6 +307,8 @@ function notes(
     ["(a)", acks],
     ["(b)", throughput],
     ["(c)", crowd],
+    ["(d)", d],
+    ["(e)", e],
   ] as const) {
     if (r.retries > 0)
       out.push(
@@ -256,10 +319,19 @@ function notes(
     ["(a)", acks],
     ["(b)", throughput],
     ["(c)", crowd],
+    ["(d)", d],
+    ["(e)", e],
   ] as const) {
     const counts = new Map<string, number>();
     for (const error of r.gatewayErrors) counts.set(error, (counts.get(error) ?? 0) + 1);
     for (const [error, count] of counts) out.push(`${name}: the gateway logged ${count}× "${error}"`);
+  }
+  for (const [name, r] of [
+    ["(d)", d],
+    ["(e)", e],
+  ] as const) {
+    if (r.graph.unknown > 0)
+      out.push(`${name}: the Graph stub refused ${counted(r.graph.unknown, "request")} it does not know`);
   }
   return out.length > 0 ? ["", "Notes:", ...out.map((n) => `- ${n}`)] : [];
 }

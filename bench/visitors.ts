@@ -3,7 +3,7 @@ import { inBatches } from "./load.js";
 
 /** The demo widget every gateway seeds with PARLEY_DEMO=true. */
 const WIDGET_ID = "demo";
-const QUESTION = "Hello, what are your opening hours on Saturday?";
+export const QUESTION = "Hello, what are your opening hours on Saturday?";
 
 /** A website visitor with an open Direct Line conversation, as the live-chat widget would have. */
 export interface Visitor {
