@@ -45,6 +45,12 @@ class LeaseLost extends Error {
   override name = "LeaseLost";
 }
 
+/** A thread and its channel account, read once per claimed run rather than once per message. */
+interface ThreadContext {
+  thread: typeof channelThreads.$inferSelect;
+  account: typeof channelAccounts.$inferSelect;
+}
+
 interface Claimed {
   threadId: string;
   version: number;
@@ -139,6 +145,8 @@ export class ThreadWorker {
     this.#leases.set(claimed.threadId, controller);
     let version = claimed.version;
     let attempts = claimed.attempts;
+    // A run is short (the thread's backlog); an account edited meanwhile applies from the next claim.
+    const run: { context?: ThreadContext } = {};
     try {
       for (;;) {
         const [next] = await this.deps.database.db
@@ -164,7 +172,7 @@ export class ThreadWorker {
           continue;
         }
         try {
-          await this.#handleInbound(next, controller.signal);
+          await this.#handleInbound(next, controller.signal, run);
           attempts = 0;
         } catch (err) {
           if (err instanceof LeaseLost || controller.signal.aborted) throw err;
@@ -231,15 +239,14 @@ export class ThreadWorker {
   }
 
   /** One inbound message: place it in a conversation, decide its language, answer it if the agent holds it. */
-  async #handleInbound(message: typeof messages.$inferSelect, signal: AbortSignal): Promise<void> {
+  async #handleInbound(
+    message: typeof messages.$inferSelect,
+    signal: AbortSignal,
+    run: { context?: ThreadContext },
+  ): Promise<void> {
     const { database, clock } = this.deps;
-    const [ctx] = await database.db
-      .select({ thread: channelThreads, account: channelAccounts })
-      .from(channelThreads)
-      .innerJoin(channelAccounts, eq(channelAccounts.id, channelThreads.channelAccountId))
-      .where(eq(channelThreads.id, message.threadId))
-      .limit(1);
-    if (!ctx) throw new Error(`thread ${message.threadId} has no channel account`);
+    run.context ??= await this.#threadContext(message.threadId);
+    const ctx = run.context;
     const adapter = this.deps.adapters.get(ctx.account.kind);
     if (!adapter) throw new Error(`no adapter for channel kind ${ctx.account.kind}`);
 
@@ -283,8 +290,10 @@ export class ThreadWorker {
           ...(holdsIt ? {} : { processedAt: now, deliveryState: "processed" as const }),
         })
         .where(eq(messages.id, message.id));
-      return { ...conv, language };
+      return { ...conv, contactId, language };
     });
+    // Committed: the thread now points at its contact, so the next message skips that update.
+    ctx.thread.contactId = conversation.contactId;
     if (conversation.holder !== "agent" || !conversation.agentId) return;
 
     const [agent] = await database.db
@@ -316,6 +325,17 @@ export class ThreadWorker {
       reply,
       adapter.capabilities.deliveredOnCommit === true,
     );
+  }
+
+  async #threadContext(threadId: string): Promise<ThreadContext> {
+    const [ctx] = await this.deps.database.db
+      .select({ thread: channelThreads, account: channelAccounts })
+      .from(channelThreads)
+      .innerJoin(channelAccounts, eq(channelAccounts.id, channelThreads.channelAccountId))
+      .where(eq(channelThreads.id, threadId))
+      .limit(1);
+    if (!ctx) throw new Error(`thread ${threadId} has no channel account`);
+    return ctx;
   }
 
   /**
