@@ -13,10 +13,12 @@ import type { LoadResult, LoadShape } from "./load.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { format, type Row, renderTable } from "./report.js";
 import { percentile, perSecond } from "./stats.js";
+import { measureSweep, type SweepResult } from "./sweeper.js";
 import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
 
 /**
- * `npm run bench [-- [--engine postgres|pglite] [--profile]]` (see bench/README.md)
+ * `npm run bench [-- [--engine postgres|pglite] [--profile] [--only f] [--sweep-batch N[,N…]]]`
+ * (see bench/README.md)
  *
  * Measures the gateway against a baseline taken in the same run on the same machine (these
  * machines are noisy, so only ratios are compared with targets) and prints one table:
@@ -25,11 +27,16 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *   (c) 1,000 conversations posting at once with a 1 s LLM: all answered, and the time from the
  *       first post to the last answer ÷ that 1 s;
  *   (d), (e) acknowledged Messenger / WhatsApp webhook deliveries per second (signed, one new
- *       message each, answered in the background through a local Graph stub) ÷ the same baseline.
+ *       message each, answered in the background through a local Graph stub) ÷ the same baseline;
+ *   (f) the time one inactivity sweep takes to close 100,000 idle conversations ÷ the time one
+ *       plain UPDATE takes to close an identical copy of them (bench/sweeper.ts).
  * The baseline is taken before the gateway's runs and again after (b), and their mean is used.
- * Every server runs as its own process on 127.0.0.1 with a fresh database that is dropped after.
+ * Every server runs as its own process on 127.0.0.1 with a fresh database that is dropped after;
+ * (f) runs in this process, on a fresh database of its own. `--only f` runs (f) alone;
+ * `--sweep-batch 2000,5000` measures (f) once per batch size (default: 2000, the sweeper's own).
  * Exits 0 when the table was printed, missed targets included (it is a report); 1 when the bench
- * itself could not run. Takes two to three minutes.
+ * itself could not run, or (f)'s sweep did not close every conversation. Takes about two and a
+ * half minutes on PostgreSQL and four on PGlite, of which (f) is about 30 s / 45 s per batch size.
  *
  * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
  * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
@@ -59,17 +66,48 @@ const CROWD_RUN: AnswersRun = {
   concurrency: 1000,
   timeoutMs: 45_000,
 };
+/** (f): idle conversations the sweeper closes in one pass (the figure the issue asks for). */
+const SWEEP_CONVERSATIONS = 100_000;
+/** (f)'s batch size unless --sweep-batch says otherwise: the sweeper's default (inactivity-sweeper.ts). */
+const SWEEP_BATCH = 2000;
 const TARGET = { acks: 0.8, endToEnd: 0.25, crowdTimes: 3, webhooks: 0.8 };
 
-function readOptions(): { engine: Engine; profile: boolean } {
+interface Options {
+  engine: Engine;
+  profile: boolean;
+  /** Skip the gateway's figures (a)–(e) and measure only (f). */
+  onlySweeper: boolean;
+  sweepBatches: number[];
+}
+
+function readOptions(): Options {
   const { values } = parseArgs({
-    options: { engine: { type: "string" }, profile: { type: "boolean", default: false } },
+    options: {
+      engine: { type: "string" },
+      profile: { type: "boolean", default: false },
+      only: { type: "string" },
+      "sweep-batch": { type: "string" },
+    },
   });
   const engine = values.engine ?? process.env.BENCH_ENGINE ?? "postgres";
   if (engine !== "postgres" && engine !== "pglite") {
     throw new Error(`--engine must be postgres or pglite, not ${engine}`);
   }
-  return { engine, profile: values.profile || process.env.BENCH_PROFILE === "1" };
+  if (values.only !== undefined && values.only !== "f") {
+    throw new Error(`--only takes f (the sweeper figure), not ${values.only}`);
+  }
+  const sweepBatches = (values["sweep-batch"] ?? String(SWEEP_BATCH)).split(",").map((v) => Number(v));
+  if (sweepBatches.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(
+      `--sweep-batch takes positive whole numbers, comma-separated, not ${values["sweep-batch"]}`,
+    );
+  }
+  return {
+    engine,
+    profile: values.profile || process.env.BENCH_PROFILE === "1",
+    onlySweeper: values.only === "f",
+    sweepBatches,
+  };
 }
 
 function progress(message: string): void {
@@ -85,85 +123,122 @@ async function main(): Promise<void> {
         "set BENCH_DATABASE_URL, or run with --engine pglite",
     );
   });
-  const settings: GatewaySettings = {
-    engine: options.engine,
-    poolSize: POOL_SIZE,
-    profileDir: options.profile ? mkdtempSync(path.join(os.tmpdir(), "parley-bench-profile-")) : undefined,
-  };
   progress(`engine: ${engineDescription}`);
 
-  const stub = await startLlmStub(0);
-  const graph = await startGraphStub();
-  let baselineBefore: LoadResult;
-  let baselineAfter: LoadResult;
-  let acks: LoadResult & GatewayErrors;
-  let throughput: AnswersResult;
-  let crowd: AnswersResult;
-  let messenger: WebhookResult;
-  let whatsapp: WebhookResult;
-  try {
-    progress("baseline: bare koa route, one INSERT per post");
-    baselineBefore = await measureBaseline(options.engine, POOL_SIZE, LOAD);
-    progress("(a) gateway acknowledgements");
-    acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
-    stub.reset();
-    // Between the two baseline runs, like (a) and (b), so the pooled baseline covers them too.
-    progress("(d) Messenger webhook acknowledgements");
-    messenger = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+  const gateway = options.onlySweeper ? undefined : await measureGateway(options);
+  const sweeps: SweepResult[] = [];
+  for (const batchSize of options.sweepBatches) {
     progress(
-      `   ${messenger.graph.sends} answers and ${messenger.graph.actions} sender actions / read receipts reached the Graph stub`,
+      `(f) the inactivity sweeper closes ${format.count(SWEEP_CONVERSATIONS)} idle conversations, ` +
+        `batches of ${format.count(batchSize)}`,
     );
-    stub.reset();
-    progress("(e) WhatsApp webhook acknowledgements");
-    whatsapp = await measureWebhookAcks("whatsapp", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+    const sweep = await measureSweep(
+      options.engine,
+      { conversations: SWEEP_CONVERSATIONS, batchSize },
+      progress,
+    );
     progress(
-      `   ${whatsapp.graph.sends} answers and ${whatsapp.graph.actions} sender actions / read receipts reached the Graph stub`,
+      `   ${format.count(sweep.resolvedByAgent)} resolved by the agent, ${format.count(sweep.charged)} charged, ` +
+        `${format.count(sweep.events)} conversation.closed events`,
     );
-    stub.reset();
-    progress("(b) end-to-end throughput, zero-latency LLM");
-    throughput = await measureAnswers(settings, stub, THROUGHPUT_RUN);
-    stub.reset();
-    progress("baseline again");
-    baselineAfter = await measureBaseline(options.engine, POOL_SIZE, LOAD);
-    stub.delayMs = SLOW_LLM_MS;
-    progress(`(c) ${CROWD_RUN.conversations} conversations at once, ${SLOW_LLM_MS} ms LLM`);
-    crowd = await measureAnswers(settings, stub, CROWD_RUN);
-  } finally {
-    await stub.close();
-    await graph.close();
+    sweeps.push(sweep);
   }
 
-  const baseline = pooled(baselineBefore, baselineAfter);
-  const baselineRates = [baselineBefore, baselineAfter].map((r) =>
-    format.rate(perSecond(r.ok, r.elapsedMs), "inserts"),
-  );
   const lines = [
     `Parley bench, ${new Date().toISOString()}`,
     ...describeMachine(),
     `Load average (1 min) before the bench: ${idleLoad} (other work on these cores lowers every figure)`,
     `Database: ${engineDescription}`,
+  ];
+  if (gateway) lines.push(...gatewayHeader(options, gateway));
+  lines.push(...sweepHeader(sweeps), "");
+  const rows = [...(gateway ? gatewayRows(gateway) : []), ...sweeps.flatMap(sweepRows)];
+  lines.push(renderTable(rows));
+  if (gateway) lines.push(...notes(gateway));
+  if (gateway?.settings.profileDir)
+    lines.push("", `Gateway CPU profiles (open in Chrome DevTools): ${gateway.settings.profileDir}`);
+  process.stdout.write(`\n${lines.join("\n")}\n`);
+}
+
+/** What (a)–(e) measured, with the two baseline runs around them. */
+interface GatewayFigures {
+  settings: GatewaySettings;
+  baselineBefore: LoadResult;
+  baselineAfter: LoadResult;
+  /** The two baseline runs as one (their mean rate), which the ratios use. */
+  baseline: LoadResult;
+  acks: LoadResult & GatewayErrors;
+  throughput: AnswersResult;
+  crowd: AnswersResult;
+  webhooks: Webhooks;
+}
+
+async function measureGateway(options: Options): Promise<GatewayFigures> {
+  const settings: GatewaySettings = {
+    engine: options.engine,
+    poolSize: POOL_SIZE,
+    profileDir: options.profile ? mkdtempSync(path.join(os.tmpdir(), "parley-bench-profile-")) : undefined,
+  };
+  const stub = await startLlmStub(0);
+  const graph = await startGraphStub();
+  try {
+    progress("baseline: bare koa route, one INSERT per post");
+    const baselineBefore = await measureBaseline(options.engine, POOL_SIZE, LOAD);
+    progress("(a) gateway acknowledgements");
+    const acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
+    stub.reset();
+    // Between the two baseline runs, like (a) and (b), so the pooled baseline covers them too.
+    progress("(d) Messenger webhook acknowledgements");
+    const messenger = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+    progress(
+      `   ${messenger.graph.sends} answers and ${messenger.graph.actions} sender actions / read receipts reached the Graph stub`,
+    );
+    stub.reset();
+    progress("(e) WhatsApp webhook acknowledgements");
+    const whatsapp = await measureWebhookAcks("whatsapp", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+    progress(
+      `   ${whatsapp.graph.sends} answers and ${whatsapp.graph.actions} sender actions / read receipts reached the Graph stub`,
+    );
+    stub.reset();
+    progress("(b) end-to-end throughput, zero-latency LLM");
+    const throughput = await measureAnswers(settings, stub, THROUGHPUT_RUN);
+    stub.reset();
+    progress("baseline again");
+    const baselineAfter = await measureBaseline(options.engine, POOL_SIZE, LOAD);
+    stub.delayMs = SLOW_LLM_MS;
+    progress(`(c) ${CROWD_RUN.conversations} conversations at once, ${SLOW_LLM_MS} ms LLM`);
+    const crowd = await measureAnswers(settings, stub, CROWD_RUN);
+    return {
+      settings,
+      baselineBefore,
+      baselineAfter,
+      baseline: pooled(baselineBefore, baselineAfter),
+      acks,
+      throughput,
+      crowd,
+      webhooks: { messenger, whatsapp },
+    };
+  } finally {
+    await stub.close();
+    await graph.close();
+  }
+}
+
+function gatewayHeader(options: Options, g: GatewayFigures): string[] {
+  const baselineRates = [g.baselineBefore, g.baselineAfter].map((r) =>
+    format.rate(perSecond(r.ok, r.elapsedMs), "inserts"),
+  );
+  return [
     options.engine === "pglite"
       ? "Connections: PGlite's one, in-process, for the gateway and the baseline alike"
       : `Connections: a pool of ${POOL_SIZE} for the gateway and the baseline alike`,
     `Baseline: ${baselineRates[0]} before the gateway's runs, ${baselineRates[1]} after; the mean is used`,
     `Load: this process, keep-alive HTTP/1.1 on 127.0.0.1; ${LOAD.concurrency} clients in a closed loop, ` +
       `${LOAD.warmupMs / 1000} s warm-up + ${LOAD.durationMs / 1000} s measured`,
-    "",
-    renderTable(tableRows(baseline, acks, throughput, crowd, { messenger, whatsapp })),
-    ...notes(baseline, acks, throughput, crowd, { messenger, whatsapp }),
   ];
-  if (settings.profileDir)
-    lines.push("", `Gateway CPU profiles (open in Chrome DevTools): ${settings.profileDir}`);
-  process.stdout.write(`\n${lines.join("\n")}\n`);
 }
 
-function tableRows(
-  baseline: LoadResult,
-  acks: LoadResult,
-  throughput: AnswersResult,
-  crowd: AnswersResult,
-  webhooks: Webhooks,
-): Row[] {
+function gatewayRows({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures): Row[] {
   const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
   const baselineCell = format.rate(baselineRate, "inserts");
   const ackRate = perSecond(acks.ok, acks.elapsedMs);
@@ -273,13 +348,7 @@ const WEBHOOK_FIGURES = [
 const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 /** Anything that went wrong during a measurement, said plainly under the table. */
-function notes(
-  baseline: LoadResult,
-  acks: LoadResult & GatewayErrors,
-  throughput: AnswersResult,
-  crowd: AnswersResult,
-  webhooks: Webhooks,
-): string[] {
+function notes({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures): string[] {
   const out: string[] = [];
   const [d, e] = [webhooks.messenger, webhooks.whatsapp];
   for (const [name, r] of [
@@ -334,6 +403,41 @@ function notes(
       out.push(`${name}: the Graph stub refused ${counted(r.graph.unknown, "request")} it does not know`);
   }
   return out.length > 0 ? ["", "Notes:", ...out.map((n) => `- ${n}`)] : [];
+}
+
+function sweepHeader(sweeps: readonly SweepResult[]): string[] {
+  if (sweeps.length === 0) return [];
+  return [
+    `Sweeper (f): in this process, one connection, a fresh database of ${format.count(SWEEP_CONVERSATIONS)} ` +
+      "idle conversations per batch size (seeding not timed)",
+    ...sweeps.map(
+      (s) =>
+        `(f) baseline, batches of ${format.count(s.batchSize)}: one plain UPDATE of an identical copy took ` +
+        `${format.ms(s.plainUpdateMs[0])} before the sweep, ${format.ms(s.plainUpdateMs[1])} after; the mean is used`,
+    ),
+  ];
+}
+
+function sweepRows(sweep: SweepResult): Row[] {
+  const plainMs = (sweep.plainUpdateMs[0] + sweep.plainUpdateMs[1]) / 2;
+  return [
+    {
+      figure: `(f) sweeper closes ${format.count(sweep.conversations)} idle conversations, batches of ${format.count(sweep.batchSize)}`,
+      measured: format.ms(sweep.elapsedMs),
+      baseline: `${format.ms(plainMs)} (plain UPDATE)`,
+      ratio: format.ratio(sweep.elapsedMs / plainMs),
+      target: "",
+      met: undefined,
+    },
+    {
+      figure: "(f) conversations closed per second",
+      measured: format.rate(perSecond(sweep.conversations, sweep.elapsedMs), "closes"),
+      baseline: format.rate(perSecond(sweep.conversations, plainMs), "rows"),
+      ratio: "",
+      target: "",
+      met: undefined,
+    },
+  ];
 }
 
 // ^C: exit through process.exit so the children are killed (see server-process.ts).

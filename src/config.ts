@@ -30,6 +30,11 @@ const envSchema = z.object({
   WORK_POLL_MS: z.coerce.number().int().min(10).default(1000),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   LIVECHAT_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  PARLEY_INITIAL_CREDITS: z.coerce.number().int().min(0).default(1000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  EVENT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  HELPDESK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   GRAPH_API_URL: z.url().default("https://graph.facebook.com/v21.0"),
   PARLEY_SECRET_KEY: z.string().min(1).optional(),
@@ -63,6 +68,16 @@ export interface Config {
     | { kind: "builtin" };
   worker: { concurrency: number; leaseMs: number; pollMs: number; deliveryMaxAttempts: number };
   livechat: { tokenRateLimitPerMinute: number };
+  /** Credits a new workspace is granted when it is created. */
+  credits: { initial: number };
+  /** How often each replica looks for conversations whose silence has outlived their channel's lifetime. */
+  sweepIntervalMs: number;
+  /** Delivered (or never sent) events older than this are deleted by the sweeper. */
+  eventRetentionDays: number;
+  /** How often an event webhook is tried before it is given up as failed. */
+  eventWebhookMaxAttempts: number;
+  /** How often a Zendesk or Gorgias ticket is tried before the customer is told it failed. */
+  helpdeskMaxAttempts: number;
   shutdownTimeoutMs: number;
   /** Meta's Graph API base (version included), so tests can point Messenger and WhatsApp at a stub. */
   graphApiUrl: string;
@@ -138,6 +153,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deliveryMaxAttempts: e.DELIVERY_MAX_ATTEMPTS,
     },
     livechat: { tokenRateLimitPerMinute: e.LIVECHAT_TOKEN_RATE_LIMIT },
+    credits: { initial: e.PARLEY_INITIAL_CREDITS },
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    eventWebhookMaxAttempts: e.EVENT_WEBHOOK_MAX_ATTEMPTS,
+    helpdeskMaxAttempts: e.HELPDESK_MAX_ATTEMPTS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     graphApiUrl: e.GRAPH_API_URL.replace(/\/+$/, ""),
     secretKey: e.PARLEY_SECRET_KEY ? parseSecretKey(e.PARLEY_SECRET_KEY) : undefined,

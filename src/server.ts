@@ -16,6 +16,9 @@ import { bootstrap } from "./core/bootstrap.js";
 import type { ChannelAdapter, ChannelModule } from "./core/channel.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { DeliveryWorker } from "./core/delivery-worker.js";
+import { WebhookDispatcher } from "./core/events/webhook-dispatcher.js";
+import { TicketWorker } from "./core/helpdesk/ticket-worker.js";
+import { InactivitySweeper } from "./core/inactivity-sweeper.js";
 import { createMetrics } from "./core/metrics.js";
 import { ThreadWorker } from "./core/thread-worker.js";
 import { type Database, openDatabase } from "./db/client.js";
@@ -42,6 +45,8 @@ export interface Parley {
   readonly adminToken: string | undefined;
   readonly threads: ThreadWorker;
   readonly delivery: DeliveryWorker;
+  readonly sweeper: InactivitySweeper;
+  readonly webhooks: WebhookDispatcher;
   /** Graceful: stop accepting, finish in-flight work (bounded), close the database. */
   stop(): Promise<void>;
 }
@@ -76,8 +81,16 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     graph: new GraphClient(config.graphApiUrl),
     secrets: createSecretBox(config.secretKey, log),
   };
+  const livechat = createLivechatChannel({
+    database,
+    log,
+    clock,
+    config,
+    tokenKey: boot.livechatTokenKey,
+    metrics,
+  });
   const channels: ChannelModule[] = [
-    createLivechatChannel({ database, log, clock, config, tokenKey: boot.livechatTokenKey, metrics }),
+    livechat,
     createMessengerChannel(meta),
     createWhatsappChannel({
       ...meta,
@@ -113,6 +126,35 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     maxAttempts: config.worker.deliveryMaxAttempts,
   });
 
+  const webhooks = new WebhookDispatcher({
+    database,
+    log,
+    concurrency: 16,
+    pollMs: config.worker.pollMs,
+    leaseMs: config.worker.leaseMs,
+    maxAttempts: config.eventWebhookMaxAttempts,
+  });
+  const tickets = new TicketWorker({
+    database,
+    clock,
+    log,
+    secrets: meta.secrets,
+    adapters,
+    metrics,
+    pollMs: config.worker.pollMs,
+    leaseMs: config.worker.leaseMs,
+    maxAttempts: config.helpdeskMaxAttempts,
+  });
+  const sweeper = new InactivitySweeper({
+    database,
+    clock,
+    adapters,
+    log,
+    metrics,
+    intervalMs: config.sweepIntervalMs,
+    eventRetentionDays: config.eventRetentionDays,
+  });
+
   let accepting = true;
   const app = createHttpApp({
     database,
@@ -121,7 +163,16 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     trustProxy: config.trustProxy,
     routers: [
       ...channels.flatMap((c) => (c.router ? [c.router] : [])),
-      createAdminRouter({ database, log, clock, config, secrets: meta.secrets }),
+      createAdminRouter({
+        database,
+        log,
+        clock,
+        config,
+        secrets: meta.secrets,
+        previews: livechat.previews,
+        adapters,
+        metrics,
+      }),
     ],
     isAccepting: () => accepting,
   });
@@ -135,6 +186,9 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
   for (const c of channels) await c.start?.();
   await threads.start();
   await delivery.start();
+  await webhooks.start();
+  await tickets.start();
+  sweeper.start();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -150,6 +204,9 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
       server.closeIdleConnections();
       await threads.stop(config.shutdownTimeoutMs);
       await delivery.stop(config.shutdownTimeoutMs);
+      await sweeper.stop();
+      await webhooks.stop(config.shutdownTimeoutMs);
+      await tickets.stop(config.shutdownTimeoutMs);
       for (const c of channels) await c.stop?.();
       server.closeAllConnections();
       await closed;
@@ -158,5 +215,16 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     return stopping;
   };
 
-  return { config, database, server, url, adminToken: boot.adminToken, threads, delivery, stop };
+  return {
+    config,
+    database,
+    server,
+    url,
+    adminToken: boot.adminToken,
+    threads,
+    delivery,
+    sweeper,
+    webhooks,
+    stop,
+  };
 }

@@ -51,6 +51,7 @@ export async function bootstrap(database: Database, config: Config, log: Logger)
       tx,
       config.seedDemo ? "Parley Demo Shop" : "Default",
       config.adminToken ?? newApiToken(),
+      config.credits.initial,
     );
     if (config.seedDemo) await seedDemo(tx, ws.workspaceId);
     return ws;

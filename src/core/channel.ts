@@ -65,6 +65,11 @@ export class DeliveryError extends Error {
     message: string,
     readonly permanent: boolean,
     readonly retryAfterMs?: number,
+    /**
+     * This process cannot send it, another one can (a linked device driven elsewhere): handing
+     * it on is not a failed attempt, so it does not use up the message's attempts.
+     */
+    readonly elsewhere = false,
   ) {
     super(message);
   }

@@ -1,7 +1,10 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.js";
-import { agents, type ConversationHolder, contacts, conversations, type SenderHints } from "../db/schema.js";
+import type { Database, Tx } from "../db/client.js";
+import { type ConversationHolder, contacts, conversations, type SenderHints } from "../db/schema.js";
 import type { ChannelCapabilities } from "./channel.js";
+import { type AgentGate, agentGate } from "./credits.js";
+import { closeConversations } from "./lifecycle.js";
+import type { Metrics } from "./metrics.js";
 
 export type ConversationRow = typeof conversations.$inferSelect;
 
@@ -34,26 +37,36 @@ export async function upsertContact(
   return row.id;
 }
 
-/** Who takes a new conversation: the account's agent when it is active, otherwise the people's queue. */
+/**
+ * Who takes a new conversation: the account's agent when it takes new conversations (active,
+ * with credits), otherwise people. A preview always goes to the agent: it never costs credits
+ * and is how an admin tries a paused agent out.
+ */
 export async function initialHolder(
   tx: Tx,
   agentId: string | null,
-): Promise<{ holder: ConversationHolder; agentId: string | null }> {
-  if (!agentId) return { holder: "nobody", agentId: null };
-  const [agent] = await tx
-    .select({ status: agents.status })
-    .from(agents)
-    .where(eq(agents.id, agentId))
-    .limit(1);
-  return agent?.status === "active" ? { holder: "agent", agentId } : { holder: "nobody", agentId: null };
+  preview: boolean,
+): Promise<{ holder: ConversationHolder; agentId: string | null; gate: AgentGate | null }> {
+  if (!agentId) return { holder: "nobody", agentId: null, gate: null };
+  const gate = preview ? "takes" : await agentGate(tx, agentId);
+  return { holder: gate === "takes" ? "agent" : "nobody", agentId, gate };
+}
+
+export interface PlacedConversation extends ConversationRow {
+  /** Created for this message (not continued or reopened). */
+  isNew: boolean;
+  /** For a new conversation of an account with an agent: whether the agent took it, and if not why. */
+  gate: AgentGate | null;
 }
 
 /**
  * The conversation a new inbound message belongs to. An open conversation whose silence has
  * outlived the channel's lifetime is closed here (the sweeper closes most of them earlier); the
- * message then starts a new conversation, or, on channels that reopen (email), reopens it.
+ * message then starts a new conversation, or, on channels that reopen (email), reopens it —
+ * keeping its charge, so a reopening never costs again.
  */
 export async function conversationForMessage(
+  database: Database,
   tx: Tx,
   input: {
     workspaceId: string;
@@ -61,10 +74,12 @@ export async function conversationForMessage(
     threadId: string;
     contactId: string;
     accountAgentId: string | null;
+    preview: boolean;
     capabilities: ChannelCapabilities;
     now: Date;
+    metrics?: Metrics | undefined;
   },
-): Promise<ConversationRow> {
+): Promise<PlacedConversation> {
   const [open] = await tx
     .select()
     .from(conversations)
@@ -74,12 +89,12 @@ export async function conversationForMessage(
   const expired = (c: ConversationRow) =>
     input.now.getTime() - c.lastActivityAt.getTime() >= input.capabilities.inactivityLifetimeMs;
 
-  if (open && !expired(open)) return open;
+  if (open && !expired(open)) return { ...open, isNew: false, gate: null };
   if (open) {
-    await tx
-      .update(conversations)
-      .set({ status: "closed", closedAt: input.now, closeReason: "inactivity" })
-      .where(eq(conversations.id, open.id));
+    await closeConversations(database, { kind: "ids", ids: [open.id], reason: "inactivity" }, input.now, {
+      tx,
+      metrics: input.metrics,
+    });
     if (input.capabilities.reopensAfterClose) return reopen(tx, open.id, input.now);
   } else if (input.capabilities.reopensAfterClose) {
     const [last] = await tx
@@ -90,7 +105,8 @@ export async function conversationForMessage(
       .limit(1);
     if (last) return reopen(tx, last.id, input.now);
   }
-  const { holder, agentId } = await initialHolder(tx, input.accountAgentId);
+  const { holder, agentId, gate } = await initialHolder(tx, input.accountAgentId, input.preview);
+  const gated = gate !== null && gate !== "takes";
   const [created] = await tx
     .insert(conversations)
     .values({
@@ -100,19 +116,23 @@ export async function conversationForMessage(
       contactId: input.contactId,
       agentId,
       holder,
+      preview: input.preview,
+      handoffReason: gated ? gate : null,
+      handedOffAt: gated ? input.now : null,
       lastActivityAt: input.now,
+      createdAt: input.now,
     })
     .returning();
   if (!created) throw new Error("conversation insert returned nothing");
-  return created;
+  return { ...created, isNew: true, gate };
 }
 
-async function reopen(tx: Tx, id: string, now: Date): Promise<ConversationRow> {
+async function reopen(tx: Tx, id: string, now: Date): Promise<PlacedConversation> {
   const [row] = await tx
     .update(conversations)
-    .set({ status: "open", closedAt: null, closeReason: null, lastActivityAt: now })
+    .set({ status: "open", closedAt: null, closeReason: null, resolvedBy: null, lastActivityAt: now })
     .where(eq(conversations.id, id))
     .returning();
   if (!row) throw new Error("conversation to reopen vanished");
-  return row;
+  return { ...row, isNew: false, gate: null };
 }

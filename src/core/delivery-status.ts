@@ -22,16 +22,42 @@ export interface MovedMessage {
   conversationId: string | null;
 }
 
-/** Applies a platform's report about one outbound message, found by the platform's id for it. */
+export interface DeliveryReport {
+  channelAccountId: string;
+  channelMessageId: string;
+  state: ReportedState;
+  error?: string | undefined;
+  /** The platform refused the message because the customer-service window had closed. */
+  windowClosed?: boolean | undefined;
+}
+
+/**
+ * Applies a platform's report about one outbound message, found by the platform's id for it.
+ * A report for an id we do not know yet may have overtaken the response of the send that made
+ * it: it is kept (early_delivery_reports) and applied when the delivery worker records the id.
+ * After keeping it, the update is tried once more, so a send recorded in between is not missed.
+ */
 export async function advanceDeliveryState(
   database: Database,
-  report: {
-    channelAccountId: string;
-    channelMessageId: string;
-    state: ReportedState;
-    error?: string | undefined;
-  },
+  report: DeliveryReport,
 ): Promise<MovedMessage | undefined> {
+  const moved = await applyReport(database, report);
+  if (moved) return moved;
+  const kept = await database.rows(sql`
+    INSERT INTO early_delivery_reports (channel_account_id, channel_message_id, state, error, window_closed)
+    SELECT ${report.channelAccountId}, ${report.channelMessageId}, ${report.state},
+           ${report.error?.slice(0, 2000) ?? null}, ${report.windowClosed === true}
+    WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_account_id = ${report.channelAccountId}
+                        AND channel_message_id = ${report.channelMessageId})
+    ON CONFLICT DO NOTHING
+    RETURNING state`);
+  if (kept.length === 0) return undefined;
+  const late = await applyReport(database, report);
+  if (late) await forgetEarlyReports(database, report.channelAccountId, report.channelMessageId);
+  return late;
+}
+
+async function applyReport(database: Database, report: DeliveryReport): Promise<MovedMessage | undefined> {
   const [row] = await database.rows<{ id: string; thread_id: string; conversation_id: string | null }>(sql`
     UPDATE messages
     SET delivery_state = ${report.state},
@@ -45,6 +71,54 @@ export async function advanceDeliveryState(
   return row
     ? { messageId: row.id, threadId: row.thread_id, conversationId: row.conversation_id }
     : undefined;
+}
+
+async function forgetEarlyReports(database: Database, channelAccountId: string, channelMessageId: string) {
+  await database.rows(sql`
+    DELETE FROM early_delivery_reports
+    WHERE channel_account_id = ${channelAccountId} AND channel_message_id = ${channelMessageId}`);
+}
+
+const RANK: Record<ReportedState, number> = { sent: 0, failed: 1, delivered: 2, read: 3 };
+
+/**
+ * Called once a send's platform id is recorded: the reports that arrived before it are applied,
+ * in the order the message lives through them, and forgotten. Returns the reports applied (with
+ * the message they moved), so the caller can act on a closed window as the webhook would have.
+ */
+export async function applyEarlyReports(
+  database: Database,
+  channelAccountId: string,
+  channelMessageId: string,
+): Promise<Array<{ report: DeliveryReport; moved: MovedMessage }>> {
+  const rows = await database.rows<{
+    state: ReportedState;
+    error: string | null;
+    window_closed: boolean;
+  }>(sql`
+    DELETE FROM early_delivery_reports
+    WHERE channel_account_id = ${channelAccountId} AND channel_message_id = ${channelMessageId}
+    RETURNING state, error, window_closed`);
+  const applied: Array<{ report: DeliveryReport; moved: MovedMessage }> = [];
+  for (const row of rows.sort((a, b) => RANK[a.state] - RANK[b.state])) {
+    const report: DeliveryReport = {
+      channelAccountId,
+      channelMessageId,
+      state: row.state,
+      error: row.error ?? undefined,
+      windowClosed: Boolean(row.window_closed),
+    };
+    const moved = await applyReport(database, report);
+    if (moved) applied.push({ report, moved });
+  }
+  return applied;
+}
+
+/** Early reports that found no message within a day were about messages that were never ours. */
+export async function purgeStaleEarlyReports(database: Database, olderThan: Date): Promise<void> {
+  await database.rows(
+    sql`DELETE FROM early_delivery_reports WHERE received_at < ${olderThan.toISOString()}::timestamptz`,
+  );
 }
 
 /**

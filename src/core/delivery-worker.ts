@@ -6,10 +6,15 @@ import type { Database } from "../db/client.js";
 import { channelAccounts, channelThreads, messages, outbox } from "../db/schema.js";
 import { type ChannelAdapter, DeliveryError, type OutboundDelivery } from "./channel.js";
 import { ClaimLoop } from "./claim-loop.js";
+import { applyEarlyReports } from "./delivery-status.js";
 import type { Metrics } from "./metrics.js";
+import { flagReplyWindowClosed } from "./reply-window.js";
 
 /** The NOTIFY channel that wakes delivery workers when a reply was committed. */
 export const OUTBOX_CHANNEL = "parley_outbox";
+
+/** How long a message may wait for the process that can send it before its attempts count again. */
+const ELSEWHERE_PATIENCE_MS = 10 * 60_000;
 
 export interface DeliveryWorkerDeps {
   database: Database;
@@ -126,11 +131,40 @@ export class DeliveryWorker {
           .where(and(eq(messages.id, messageId), eq(messages.deliveryState, "pending")));
         await tx.delete(outbox).where(eq(outbox.messageId, messageId));
       });
+      if (result.channelMessageId) {
+        // Reports that overtook this very send (WhatsApp's `sent` often does) apply now.
+        for (const { report, moved } of await applyEarlyReports(
+          database,
+          row.account.id,
+          result.channelMessageId,
+        )) {
+          if (report.windowClosed) await flagReplyWindowClosed(database, moved.messageId);
+        }
+      }
       this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "sent" });
     } catch (err) {
       const permanent = err instanceof DeliveryError ? err.permanent : false;
       const reason = err instanceof Error ? err.message : String(err);
       const code = err instanceof DeliveryError ? err.code : "send_failed";
+      // Left for the process that can send it: not an attempt, unless nobody has taken it for a
+      // long while (then no process can, and counting attempts ends it with a clear error).
+      const handedOn =
+        err instanceof DeliveryError &&
+        err.elsewhere &&
+        Date.now() - row.message.createdAt.getTime() < ELSEWHERE_PATIENCE_MS;
+      if (handedOn) {
+        await database.db
+          .update(outbox)
+          .set({
+            leaseOwner: null,
+            leaseUntil: null,
+            attempts: sql`greatest(${outbox.attempts} - 1, 0)`,
+            lastError: `${code}: ${reason}`.slice(0, 2000),
+            availableAt: sql`now() + ${Math.round((err.retryAfterMs ?? 1000) * (0.5 + Math.random()))} * interval '1 millisecond'`,
+          })
+          .where(and(eq(outbox.messageId, messageId), eq(outbox.leaseOwner, this.owner)));
+        return;
+      }
       if (permanent || attempts >= this.deps.maxAttempts) {
         log.warn({ messageId, code, reason, attempts }, "delivery failed for good");
         this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "failed" });

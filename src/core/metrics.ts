@@ -24,6 +24,18 @@ export function createMetrics() {
       labelNames: ["channel", "outcome"] as const,
       registers: [registry],
     }),
+    conversationsClosed: new Counter({
+      name: "parley_conversations_closed_total",
+      help: "Conversations closed by this process, by close reason.",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    handoffs: new Counter({
+      name: "parley_handoffs_total",
+      help: "Conversations handed to people, by reason and the team's availability at the time.",
+      labelNames: ["reason", "availability"] as const,
+      registers: [registry],
+    }),
     answerSeconds: new Histogram({
       name: "parley_answer_seconds",
       help: "Time from an inbound message's arrival to its committed reply.",

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { messages, type SenderHints } from "../db/schema.js";
+import { timestampOf } from "../db/timestamps.js";
 import type { InboundMessage } from "./channel.js";
 
 export interface Received {
@@ -68,7 +69,7 @@ export async function receiveInbound(database: Database, msg: InboundMessage): P
       messageId: row.id,
       threadId: row.thread_id,
       seq: Number(row.seq),
-      createdAt: new Date(row.created_at),
+      createdAt: timestampOf(row.created_at),
       duplicate: false,
     };
   }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
+import { timestampOf } from "../db/timestamps.js";
 
 /**
  * The DeliveryError code adapters use when a platform refuses free text because the customer
@@ -35,7 +36,7 @@ export async function replyWindowFor(
                    WHERE m.thread_id = o.thread_id AND m.direction = 'out' AND m.seq > l.seq
                      AND m.delivery_state = 'failed'
                      AND m.delivery_error LIKE ${`${REPLY_WINDOW_CLOSED}:%`}) AS refused`);
-  const lastInboundAt = row?.last_inbound_at ? new Date(row.last_inbound_at) : undefined;
+  const lastInboundAt = row?.last_inbound_at ? timestampOf(row.last_inbound_at) : undefined;
   const open =
     lastInboundAt !== undefined && !row?.refused && now.getTime() - lastInboundAt.getTime() < windowMs;
   return { lastInboundAt, open };

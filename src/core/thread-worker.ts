@@ -2,12 +2,15 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { and, asc, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import type { Database } from "../db/client.js";
+import type { Database, Tx } from "../db/client.js";
 import {
   agents,
+  type ConversationHolder,
   channelAccounts,
   channelThreads,
+  contacts,
   conversations,
+  helpdeskTickets,
   messages,
   threadWork,
 } from "../db/schema.js";
@@ -19,10 +22,15 @@ import { ClaimLoop } from "./claim-loop.js";
 import type { Clock } from "./clock.js";
 import { conversationForMessage, upsertContact } from "./conversations.js";
 import { OUTBOX_CHANNEL } from "./delivery-worker.js";
+import { EVENTS_CHANNEL } from "./events/record.js";
+import { type HandoffPlan, type HandoffReason, planHandOff } from "./handoff/plan.js";
+import { type HandoffSettings, readHandoffSettings } from "./handoff/settings.js";
+import { decideTurn } from "./handoff/turn.js";
+import { HELPDESK_CHANNEL } from "./helpdesk/ticket-worker.js";
 import { decideLanguage } from "./language.js";
 import type { Metrics } from "./metrics.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
-import { systemText } from "./texts.js";
+import { commitOutbound } from "./reply-commit.js";
 import { unreadableMessageReply } from "./unreadable-message.js";
 
 export interface ThreadWorkerDeps {
@@ -249,6 +257,7 @@ export class ThreadWorker {
     const ctx = run.context;
     const adapter = this.deps.adapters.get(ctx.account.kind);
     if (!adapter) throw new Error(`no adapter for channel kind ${ctx.account.kind}`);
+    const deliveredOnCommit = adapter.capabilities.deliveredOnCommit === true;
 
     const now = clock.now();
     const conversation = await database.db.transaction(async (tx) => {
@@ -261,14 +270,16 @@ export class ThreadWorker {
       if (ctx.thread.contactId !== contactId) {
         await tx.update(channelThreads).set({ contactId }).where(eq(channelThreads.id, ctx.thread.id));
       }
-      const conv = await conversationForMessage(tx, {
+      const conv = await conversationForMessage(database, tx, {
         workspaceId: message.workspaceId,
         channelAccountId: message.channelAccountId,
         threadId: message.threadId,
         contactId,
         accountAgentId: ctx.account.agentId,
+        preview: ctx.account.isPreview,
         capabilities: adapter.capabilities,
         now,
+        metrics: this.deps.metrics,
       });
       const { language } = decideLanguage({
         text: message.text,
@@ -290,10 +301,33 @@ export class ThreadWorker {
           ...(holdsIt ? {} : { processedAt: now, deliveryState: "processed" as const }),
         })
         .where(eq(messages.id, message.id));
-      return { ...conv, contactId, language };
+      if (conv.isNew && conv.gate !== null && conv.gate !== "takes" && conv.agentId) {
+        // The agent did not take this new conversation (paused, out of credits): it follows the
+        // hand-off rules, and the customer hears what to expect in the same transaction, so a
+        // crash can never leave the conversation with people but the customer uninformed.
+        const settings = readHandoffSettings(
+          (await tx.select({ handoff: agents.handoff }).from(agents).where(eq(agents.id, conv.agentId)))[0]
+            ?.handoff,
+        );
+        const handedOff = await this.#handOff(tx, {
+          inbound: message,
+          conversation: { ...conv, contactId },
+          settings,
+          language,
+          reason: conv.gate,
+          expectedHolder: conv.holder,
+          deliveredOnCommit,
+        });
+        return { ...conv, contactId, language, announced: handedOff };
+      }
+      return { ...conv, contactId, language, announced: false };
     });
     // Committed: the thread now points at its contact, so the next message skips that update.
     ctx.thread.contactId = conversation.contactId;
+    if (conversation.announced) {
+      await this.#signalReply(message.threadId, deliveredOnCommit);
+      await database.notify(EVENTS_CHANNEL, message.workspaceId);
+    }
     if (conversation.holder !== "agent" || !conversation.agentId) return;
 
     const [agent] = await database.db
@@ -316,15 +350,194 @@ export class ThreadWorker {
     adapter.typing?.(ctx.account, ctx.thread.threadKey).catch((err: unknown) => {
       this.deps.log.warn({ err, threadId: message.threadId }, "showing the typing indicator failed");
     });
-    const reply = await this.#composeReply(message, conversation.id, profile, language, signal);
-    if (signal.aborted) throw new LeaseLost(String(signal.reason));
-    await this.#commitReply(
-      message,
-      conversation.id,
+    const settings = readHandoffSettings(agent.handoff);
+    const contactEmail =
+      settings.whenAgentCannotAnswer === "helpdesk_ticket"
+        ? ((
+            await database.db
+              .select({ email: contacts.email })
+              .from(contacts)
+              .where(eq(contacts.id, conversation.contactId))
+          )[0]?.email ?? null)
+        : null;
+    const turn = await decideTurn({
+      text: message.text,
       language,
-      reply,
-      adapter.capabilities.deliveredOnCommit === true,
+      settings,
+      conversation,
+      contactEmail,
+      compose: () => this.#composeReply(message, conversation.id, profile, language, signal),
+    });
+    if (signal.aborted) throw new LeaseLost(String(signal.reason));
+
+    if (turn.kind === "handOff" || turn.kind === "ticket") {
+      const handedOff = await database.db.transaction((tx) =>
+        turn.kind === "handOff"
+          ? this.#handOff(tx, {
+              inbound: message,
+              conversation,
+              settings,
+              language,
+              reason: turn.reason,
+              expectedHolder: "agent",
+              deliveredOnCommit,
+            })
+          : this.#openTicket(tx, {
+              inbound: message,
+              conversation,
+              settings,
+              language,
+              email: turn.email,
+              reason: turn.reason,
+              deliveredOnCommit,
+            }),
+      );
+      if (handedOff) {
+        await this.#signalReply(message.threadId, deliveredOnCommit);
+        await database.notify(EVENTS_CHANNEL, message.workspaceId);
+        if (turn.kind === "ticket") await database.notify(HELPDESK_CHANNEL, conversation.id);
+      }
+      return;
+    }
+
+    const { reply } = turn;
+    const result = await commitOutbound(database, this.owner, {
+      inbound: message,
+      conversationId: conversation.id,
+      expectedHolder: "agent",
+      author: "agent",
+      text: reply.text,
+      citations: reply.citations,
+      language,
+      deliveredOnCommit,
+      askedToRephrase: turn.askedToRephrase,
+      handoffStep: turn.handoffStep,
+      now: clock.now(),
+    });
+    if (!result.leased) throw new LeaseLost(`lease on thread ${message.threadId} was lost before commit`);
+    if (!result.replyId) return;
+    await this.#signalReply(message.threadId, deliveredOnCommit);
+    // A charge may cross the low-balance threshold, which writes an event.
+    if (result.charged) await database.notify(EVENTS_CHANNEL, message.workspaceId);
+    this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
+    this.deps.metrics?.answerSeconds.observe((Date.now() - message.createdAt.getTime()) / 1000);
+  }
+
+  /**
+   * Gives the conversation to people under the agent's routing, telling the customer what the
+   * team's availability means for them; one transaction with the placement or the turn. Returns
+   * whether it happened (false: someone else changed the conversation's holder first).
+   */
+  async #handOff(
+    tx: Tx,
+    input: {
+      inbound: typeof messages.$inferSelect;
+      conversation: { id: string; agentId: string | null; contactId: string };
+      settings: HandoffSettings;
+      language: string;
+      reason: HandoffReason;
+      expectedHolder: ConversationHolder;
+      deliveredOnCommit: boolean;
+    },
+  ): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const plan = await planHandOff(this.deps.database, tx, {
+      workspaceId: input.inbound.workspaceId,
+      agentId: input.conversation.agentId,
+      assignTo: input.settings.assignTo,
+      contactId: input.conversation.contactId,
+      language: input.language,
+      now,
+    });
+    const result = await commitOutbound(
+      this.deps.database,
+      this.owner,
+      {
+        inbound: input.inbound,
+        conversationId: input.conversation.id,
+        expectedHolder: input.expectedHolder,
+        author: "system",
+        text: plan.text,
+        citations: [],
+        language: input.language,
+        deliveredOnCommit: input.deliveredOnCommit,
+        handOff: { holder: plan.holder, holderId: plan.holderId, reason: input.reason },
+        handoffStep: null,
+        events: handoffEvents(input.reason, plan),
+        now,
+      },
+      tx,
     );
+    if (!result.leased)
+      throw new LeaseLost(`lease on thread ${input.inbound.threadId} was lost before commit`);
+    if (result.held)
+      this.deps.metrics?.handoffs.inc({ reason: input.reason, availability: plan.availability });
+    return result.held;
+  }
+
+  /**
+   * The customer wants a person and the agent works in help-desk mode. The built-in inbox is a
+   * hand-off like any other (a person can pick the chat up live); Zendesk and Gorgias tickets are
+   * created by the help-desk worker, with retries, which then tells the customer how it went.
+   */
+  async #openTicket(
+    tx: Tx,
+    input: {
+      inbound: typeof messages.$inferSelect;
+      conversation: { id: string; agentId: string | null; contactId: string };
+      settings: HandoffSettings;
+      language: string;
+      email: string;
+      reason: HandoffReason;
+      deliveredOnCommit: boolean;
+    },
+  ): Promise<boolean> {
+    const provider = input.settings.helpdesk?.provider ?? "builtin";
+    await tx
+      .update(contacts)
+      .set({ email: input.email })
+      .where(eq(contacts.id, input.conversation.contactId));
+    await tx
+      .insert(helpdeskTickets)
+      .values({
+        workspaceId: input.inbound.workspaceId,
+        conversationId: input.conversation.id,
+        provider,
+        requesterEmail: input.email,
+        state: provider === "builtin" ? "created" : "pending",
+      })
+      .onConflictDoNothing();
+    if (provider === "builtin") {
+      return this.#handOff(tx, { ...input, expectedHolder: "agent" });
+    }
+    const result = await commitOutbound(
+      this.deps.database,
+      this.owner,
+      {
+        inbound: input.inbound,
+        conversationId: input.conversation.id,
+        expectedHolder: "agent",
+        author: "system",
+        text: null,
+        citations: [],
+        language: input.language,
+        deliveredOnCommit: input.deliveredOnCommit,
+        handOff: { holder: "nobody", holderId: null, reason: "helpdesk_ticket" },
+        handoffStep: null,
+        events: [{ type: "handoff.requested", data: { reason: input.reason, helpdesk: provider } }],
+        now: this.deps.clock.now(),
+      },
+      tx,
+    );
+    if (!result.leased)
+      throw new LeaseLost(`lease on thread ${input.inbound.threadId} was lost before commit`);
+    return result.held;
+  }
+
+  /** Wakes the live-chat streams and, for channels that need a send, the delivery worker. */
+  async #signalReply(threadId: string, deliveredOnCommit: boolean): Promise<void> {
+    await this.deps.database.notify(THREAD_CHANNEL, threadId);
+    if (!deliveredOnCommit) await this.deps.database.notify(OUTBOX_CHANNEL, threadId);
   }
 
   async #threadContext(threadId: string): Promise<ThreadContext> {
@@ -377,69 +590,17 @@ export class ThreadWorker {
       .limit(HISTORY_TURNS);
     return rows.reverse().map((r) => ({ role: r.direction === "in" ? "customer" : "agent", text: r.text }));
   }
+}
 
-  /**
-   * The reply, its outbox row and the inbound message's "processed" mark commit in ONE
-   * statement, and only while we still hold the thread's lease and the agent still holds the
-   * conversation (a person who claimed it meanwhile wins: the agent's reply is dropped, not
-   * sent). The conversation row is updated with `holder = 'agent'` in its WHERE, so a concurrent
-   * claim is seen even if it commits while we wait for the row. Rows are locked in the order
-   * conversation → thread, and the lease is only read: receiveInbound locks thread → work, so
-   * the two can never wait on each other in a circle. Should the lease be lost right after the
-   * read, the unique `in_reply_to_id` still lets only one reply in.
-   *
-   * Channels whose replies are visible the moment they are committed (the live chat) skip the
-   * outbox: the reply is stored as delivered.
-   */
-  async #commitReply(
-    inbound: typeof messages.$inferSelect,
-    conversationId: string,
-    language: string,
-    reply: AgentReply,
-    deliveredOnCommit: boolean,
-  ): Promise<void> {
-    const { database, clock } = this.deps;
-    const now = clock.now();
-    const text =
-      reply.action === "handoff" && !reply.text.trim() ? systemText("handoff", language) : reply.text;
-    const handoff = reply.action === "handoff";
-    const [result] = await database.rows<{ leased: boolean; held: boolean; reply_id: string | null }>(sql`
-      WITH lease AS (
-        SELECT 1 FROM thread_work WHERE thread_id = ${inbound.threadId} AND lease_owner = ${this.owner}
-      ), conv AS (
-        UPDATE conversations
-        SET last_activity_at = ${now.toISOString()}::timestamptz,
-            holder = CASE WHEN ${handoff}::boolean THEN 'nobody' ELSE holder END,
-            handoff_reason = CASE WHEN ${handoff}::boolean THEN ${reply.reason ?? "agent"} ELSE handoff_reason END
-        WHERE id = ${conversationId} AND holder = 'agent' AND EXISTS (SELECT 1 FROM lease)
-        RETURNING id
-      ), thread AS (
-        UPDATE channel_threads SET last_seq = last_seq + 1
-        WHERE id = ${inbound.threadId} AND EXISTS (SELECT 1 FROM conv)
-        RETURNING last_seq
-      ), reply AS (
-        INSERT INTO messages (workspace_id, channel_account_id, thread_id, conversation_id, seq, direction,
-                              author_kind, text, citations, language, in_reply_to_id, delivery_state)
-        SELECT ${inbound.workspaceId}, ${inbound.channelAccountId}, ${inbound.threadId}, ${conversationId},
-               thread.last_seq, 'out', 'agent', ${text}, ${JSON.stringify(reply.citations)}::jsonb, ${language},
-               ${inbound.id}, ${deliveredOnCommit ? "delivered" : "pending"}
-        FROM thread
-        ON CONFLICT (in_reply_to_id) DO NOTHING
-        RETURNING id, seq
-      ), queued AS (
-        INSERT INTO outbox (message_id, thread_id, seq)
-        SELECT id, ${inbound.threadId}, seq FROM reply WHERE NOT ${deliveredOnCommit}::boolean
-      ), processed AS (
-        UPDATE messages SET processed_at = ${now.toISOString()}::timestamptz, delivery_state = 'processed'
-        WHERE id = ${inbound.id} AND EXISTS (SELECT 1 FROM lease)
-      )
-      SELECT EXISTS (SELECT 1 FROM lease) AS leased, EXISTS (SELECT 1 FROM conv) AS held,
-             (SELECT id FROM reply) AS reply_id`);
-    if (!result?.leased) throw new LeaseLost(`lease on thread ${inbound.threadId} was lost before commit`);
-    if (!result.reply_id) return;
-    await database.notify(THREAD_CHANNEL, inbound.threadId);
-    if (!deliveredOnCommit) await database.notify(OUTBOX_CHANNEL, inbound.threadId);
-    this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
-    this.deps.metrics?.answerSeconds.observe((Date.now() - inbound.createdAt.getTime()) / 1000);
-  }
+/** `handoff.requested`, and `handoff.assigned` when the routing found a person at once. */
+function handoffEvents(reason: HandoffReason, plan: HandoffPlan) {
+  const requested = {
+    type: "handoff.requested" as const,
+    data: { reason, availability: plan.availability },
+  };
+  if (plan.holder === "nobody") return [requested];
+  return [
+    requested,
+    { type: "handoff.assigned" as const, data: { holder: plan.holder, holderId: plan.holderId } },
+  ];
 }

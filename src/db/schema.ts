@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   customType,
@@ -29,6 +30,19 @@ export const AGENT_PERSONALITIES = ["friendly", "professional", "casual", "empat
 export const CHANNEL_KINDS = ["livechat", "messenger", "whatsapp", "email"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 export type ConversationHolder = "agent" | "user" | "team" | "nobody";
+export const CHARGE_RULES = ["first-agent-reply", "resolution"] as const;
+export type ChargeRule = (typeof CHARGE_RULES)[number];
+export const LEDGER_KINDS = ["grant", "charge", "adjustment"] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+/** Why a conversation ended. */
+export const CLOSE_REASONS = [
+  "inactivity",
+  "resolved_by_agent",
+  "closed_by_person",
+  "helpdesk_ticket",
+] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+export type EventDeliveryState = "pending" | "delivered" | "failed" | "none";
 export type AuthorKind = "contact" | "agent" | "user" | "system";
 export type DeliveryState =
   | "received"
@@ -63,6 +77,14 @@ export interface Citation {
 export const workspaces = pgTable("workspaces", {
   id: uuid().primaryKey().defaultRandom(),
   name: text().notNull(),
+  /** Where Parley POSTs its signed events (hand-off, low credit balance); none when null. */
+  webhookUrl: text(),
+  /** The HMAC key for the `parley-signature` header of those events. */
+  webhookSecret: text(),
+  /** The team's business hours (see core/availability/business-hours.ts); always open when null. */
+  businessHours: jsonb().$type<Record<string, unknown>>(),
+  /** Admin-edited availability messages: state → language → text. */
+  availabilityMessages: jsonb().$type<Record<string, Record<string, string>>>().notNull().default({}),
   createdAt: now(),
 });
 
@@ -80,6 +102,8 @@ export const apiTokens = pgTable("api_tokens", {
   name: text().notNull(),
   /** sha256 of the token; the token itself is shown once and never stored. */
   tokenHash: text().notNull().unique(),
+  /** A person's own token (their inbox is "mine"); workspace admin tokens have none. */
+  userId: uuid().references((): AnyPgColumn => users.id, { onDelete: "cascade" }),
   createdAt: now(),
   lastUsedAt: ts(),
 });
@@ -99,6 +123,10 @@ export const agents = pgTable(
       .notNull()
       .default("active"),
     citationsEnabled: boolean().notNull().default(true),
+    /** What happens when the agent should not or cannot answer (see core/handoff/settings.ts). */
+    handoff: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** The round-robin cursor of its "assign to specific users and teams" route. */
+    lastAssignedUserId: uuid(),
     createdAt: now(),
     updatedAt: now(),
   },
@@ -119,6 +147,8 @@ export const channelAccounts = pgTable(
     credentials: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     settings: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     agentId: uuid().references(() => agents.id, { onDelete: "set null" }),
+    /** An agent's preview inbox: its conversations never charge and it is not listed as a channel. */
+    isPreview: boolean().notNull().default(false),
     createdAt: now(),
     updatedAt: now(),
   },
@@ -143,7 +173,7 @@ export const contacts = pgTable(
     name: text(),
     email: text(),
     locale: text(),
-    ownerUserId: text(),
+    ownerUserId: uuid().references((): AnyPgColumn => users.id, { onDelete: "set null" }),
     createdAt: now(),
   },
   (t) => [uniqueIndex("contacts_account_external_uq").on(t.channelAccountId, t.externalId)],
@@ -201,14 +231,28 @@ export const conversations = pgTable(
     holderId: text(),
     language: text(),
     handoffReason: text(),
+    /** When the conversation first went to people (null: the agent never handed it off). */
+    handedOffAt: ts(),
+    /** When the agent asked the customer to rephrase; it asks once before it transfers. */
+    rephraseRequestedAt: ts(),
+    /** Where the helpdesk-ticket dialogue stands (asking whether they want a person, then the email). */
+    handoffStep: text({ enum: ["ask_wants_person", "ask_email"] }),
     lastActivityAt: now(),
+    /** Set in the same statement as the charge's ledger entry. */
+    chargedAt: ts(),
+    /** A conversation in an agent's preview: it never costs credits. */
+    preview: boolean().notNull().default(false),
     closedAt: ts(),
-    closeReason: text(),
+    closeReason: text({ enum: CLOSE_REASONS }).$type<CloseReason>(),
+    /** Who resolved it: the agent (it answered and never handed off) or a person. */
+    resolvedBy: text({ enum: ["agent", "person"] }),
     createdAt: now(),
   },
   (t) => [
     uniqueIndex("conversations_one_open_per_thread_uq").on(t.threadId).where(sql`status = 'open'`),
     index("conversations_workspace_activity_idx").on(t.workspaceId, t.lastActivityAt),
+    index("conversations_open_activity_idx").on(t.lastActivityAt).where(sql`status = 'open'`),
+    index("conversations_inbox_idx").on(t.workspaceId, t.holder, t.holderId).where(sql`status = 'open'`),
   ],
 );
 
@@ -361,4 +405,210 @@ export const emailCheckpoints = pgTable(
     updatedAt: now(),
   },
   (t) => [primaryKey({ columns: [t.channelAccountId, t.mailbox] })],
+);
+
+/**
+ * A workspace's credits. `balance` is only ever changed by inserting into `credit_ledger`
+ * (a trigger applies each entry), so the balance is always the sum of its ledger.
+ */
+export const creditAccounts = pgTable("credit_accounts", {
+  workspaceId: uuid()
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: "cascade" }),
+  balance: bigint({ mode: "number" }).notNull().default(0),
+  pricePerConversation: integer().notNull().default(1),
+  chargeRule: text({ enum: CHARGE_RULES }).$type<ChargeRule>().notNull().default("first-agent-reply"),
+  /** Below this balance a `credits.low_balance` event goes out, once per crossing. */
+  lowBalanceThreshold: bigint({ mode: "number" }),
+  updatedAt: now(),
+});
+
+/** Append-only: every change of a balance, with its reason and the conversation it concerns. */
+export const creditLedger = pgTable(
+  "credit_ledger",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    kind: text({ enum: LEDGER_KINDS }).$type<LedgerKind>().notNull(),
+    /** Positive for grants, negative for charges. */
+    amount: bigint({ mode: "number" }).notNull(),
+    /** Filled in by the trigger that applies the entry. */
+    balanceAfter: bigint({ mode: "number" }).notNull().default(0),
+    reason: text().notNull(),
+    conversationId: uuid(),
+    /** Who caused it: `system`, or the admin token's name. */
+    actor: text().notNull(),
+    createdAt: now(),
+  },
+  (t) => [
+    uniqueIndex("credit_ledger_one_charge_per_conversation_uq")
+      .on(t.conversationId)
+      .where(sql`kind = 'charge'`),
+    index("credit_ledger_workspace_idx").on(t.workspaceId, t.id),
+  ],
+);
+
+/** Who did what, when: pauses, resumes, grants, price changes, hand-off settings. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    actor: text().notNull(),
+    action: text().notNull(),
+    subjectType: text().notNull(),
+    subjectId: text(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: now(),
+  },
+  (t) => [index("audit_log_workspace_idx").on(t.workspaceId, t.id)],
+);
+
+/**
+ * Things that happened (a conversation closed, a hand-off, a low balance), written in the same
+ * statement as the change itself, and delivered from here as signed webhooks with retries.
+ */
+export const events = pgTable(
+  "events",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    type: text().notNull(),
+    conversationId: uuid(),
+    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: now(),
+    webhookState: text().$type<EventDeliveryState>().notNull().default("pending"),
+    attempts: integer().notNull().default(0),
+    availableAt: now(),
+    leaseOwner: text(),
+    leaseUntil: ts(),
+    lastError: text(),
+    deliveredAt: ts(),
+  },
+  (t) => [
+    index("events_pending_idx").on(t.availableAt).where(sql`webhook_state = 'pending'`),
+    index("events_workspace_idx").on(t.workspaceId, t.id),
+  ],
+);
+
+/** Support staff: they pick up handed-off conversations. Presence lives here, shared by all replicas. */
+export const users = pgTable(
+  "users",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    email: text().notNull(),
+    status: text({ enum: ["available", "away"] })
+      .notNull()
+      .default("available"),
+    /** The most open conversations they take at once; null is no limit. */
+    maxOpenConversations: integer(),
+    avatarUrl: text(),
+    createdAt: now(),
+  },
+  (t) => [uniqueIndex("users_workspace_email_uq").on(t.workspaceId, t.email)],
+);
+
+export const teams = pgTable("teams", {
+  id: uuid().primaryKey().defaultRandom(),
+  workspaceId: uuid()
+    .notNull()
+    .references(() => workspaces.id, { onDelete: "cascade" }),
+  name: text().notNull(),
+  /** The team's own hours; the workspace's apply when null. */
+  businessHours: jsonb().$type<Record<string, unknown>>(),
+  createdAt: now(),
+});
+
+export const teamMembers = pgTable(
+  "team_members",
+  {
+    teamId: uuid()
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
+);
+
+/** A person's note on a conversation: for the team only, never sent to the customer. */
+export const conversationNotes = pgTable(
+  "conversation_notes",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: uuid().references(() => users.id, { onDelete: "set null" }),
+    text: text().notNull(),
+    createdAt: now(),
+  },
+  (t) => [index("conversation_notes_conversation_idx").on(t.conversationId, t.createdAt)],
+);
+
+/** A helpdesk ticket to create (Zendesk, Gorgias) or created; one per conversation, retried with backoff. */
+export const helpdeskTickets = pgTable(
+  "helpdesk_tickets",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    workspaceId: uuid()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    conversationId: uuid()
+      .notNull()
+      .unique()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    provider: text({ enum: ["builtin", "zendesk", "gorgias"] }).notNull(),
+    state: text({ enum: ["pending", "created", "failed"] })
+      .notNull()
+      .default("pending"),
+    requesterEmail: text().notNull(),
+    externalId: text(),
+    url: text(),
+    attempts: integer().notNull().default(0),
+    availableAt: now(),
+    leaseOwner: text(),
+    leaseUntil: ts(),
+    lastError: text(),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (t) => [index("helpdesk_tickets_pending_idx").on(t.availableAt).where(sql`state = 'pending'`)],
+);
+
+/**
+ * A platform's delivery report for a message id we do not know yet: WhatsApp's `sent` status can
+ * overtake the response of the very send that produced the id. It waits here until the delivery
+ * worker records the id (then it is applied), or for a day (then it was never ours).
+ */
+export const earlyDeliveryReports = pgTable(
+  "early_delivery_reports",
+  {
+    channelAccountId: uuid()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    channelMessageId: text().notNull(),
+    state: text({ enum: ["sent", "delivered", "read", "failed"] }).notNull(),
+    error: text(),
+    windowClosed: boolean().notNull().default(false),
+    receivedAt: now(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channelAccountId, t.channelMessageId, t.state] }),
+    index("early_delivery_reports_received_idx").on(t.receivedAt),
+  ],
 );

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
+import { availabilityMessage } from "../../src/core/availability/availability-texts.js";
 import {
   type ChannelAccountRef,
   type ChannelAdapter,
@@ -166,7 +167,7 @@ for (const engine of engines) {
       }
     });
 
-    it("stores but does not answer a conversation the agent does not hold", async () => {
+    it("does not answer a conversation the agent does not take, and tells the customer people will", async () => {
       const { db } = tdb.database;
       const [paused] = await db
         .insert(schema.agents)
@@ -199,8 +200,12 @@ for (const engine of engines) {
           .from(schema.conversations)
           .where(eq(schema.conversations.channelAccountId, account!.id));
         expect(conv?.holder).toBe("nobody");
+        expect(conv?.handoffReason).toBe("paused");
         expect(answerer.calls).toBe(0);
-        expect(await outboundFor("t-paused")).toHaveLength(0);
+        // The agent says nothing; the customer is told that the team will answer.
+        expect((await outboundFor("t-paused")).map((m) => m.text)).toEqual([
+          availabilityMessage({ state: "available", language: "en" }),
+        ]);
       } finally {
         await w.stop();
       }
@@ -223,7 +228,8 @@ for (const engine of engines) {
           .where(eq(schema.channelThreads.threadKey, "t-life"))
           .orderBy(schema.conversations.createdAt);
         expect(convs.map((c) => [c.conversations.status, c.conversations.closeReason])).toEqual([
-          ["closed", "inactivity"],
+          // The agent answered and never handed off: a silent close counts as resolved by it.
+          ["closed", "resolved_by_agent"],
           ["open", null],
         ]);
       } finally {

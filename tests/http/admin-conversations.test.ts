@@ -6,6 +6,7 @@ import type { Db } from "../../src/db/client.js";
 import {
   type AuthorKind,
   type Citation,
+  type CloseReason,
   type ConversationHolder,
   channelThreads,
   contacts,
@@ -47,7 +48,7 @@ interface SeedConversation {
   status?: "open" | "closed";
   holder?: ConversationHolder;
   language?: string;
-  closeReason?: string;
+  closeReason?: CloseReason;
   messages?: SeedMessage[];
   /** Continue this thread (a later conversation with the same person) instead of starting one. */
   thread?: { id: string; contactId: string };
@@ -172,7 +173,7 @@ for (const engine of engines) {
           lastActivityAt: at("11:00:00"),
           status: "closed",
           holder: "nobody",
-          closeReason: "inactive",
+          closeReason: "inactivity",
         })
       ).id;
       humanHeld = (
@@ -203,9 +204,13 @@ for (const engine of engines) {
         agentId: null,
         language: null,
         handoffReason: null,
+        handedOffAt: null,
         lastActivityAt: "2026-01-05T11:00:00.000Z",
         closedAt: "2026-01-05T11:00:00.000Z",
-        closeReason: "inactive",
+        closeReason: "inactivity",
+        resolvedBy: null,
+        chargedAt: null,
+        preview: false,
         createdAt: "2026-01-05T10:59:00.000Z",
         channelAccount: { id: chat.id, kind: "livechat", name: "Site chat" },
         contact: { id: expect.any(String), externalId: "dl_visitor_2", name: "Bo", email: "bo@example.com" },

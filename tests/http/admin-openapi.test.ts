@@ -60,6 +60,8 @@ for (const engine of engines) {
         clock: systemClock,
         config: gateway.parley.config,
         secrets: new SecretBox(undefined),
+        previews: { start: async () => undefined },
+        adapters: new Map(),
       });
       const served = router.stack.flatMap((layer) =>
         layer.methods

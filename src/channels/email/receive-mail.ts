@@ -3,6 +3,7 @@ import type { ChannelAccountRef, InboundMessage } from "../../core/channel.js";
 import type { Clock } from "../../core/clock.js";
 import { receiveInbound } from "../../core/receive.js";
 import { receiveSkippedInbound } from "../../core/receive-skipped.js";
+import { stepBackForPerson } from "../../core/step-back.js";
 import { UNREADABLE } from "../../core/unreadable-message.js";
 import type { Database } from "../../db/client.js";
 import { messages } from "../../db/schema.js";
@@ -78,6 +79,15 @@ export async function receiveMail(
   };
   if (skip) {
     const inserted = await receiveSkippedInbound(deps.database, inbound, `${skip.code}: ${skip.detail}`, now);
+    // A mail from the mailbox's own address that answers a thread we know is a person replying
+    // from the shared mailbox: from now on the agent must not talk over them.
+    if (inserted && skip.code === "own_address" && inbound.threadKey !== mail.messageId) {
+      await stepBackForPerson(deps.database, deps.clock, {
+        channelAccountId: account.id,
+        threadKey: inbound.threadKey,
+        reason: "person_replied_from_mailbox",
+      });
+    }
     return inserted ? "skipped" : "duplicate";
   }
   const received = await receiveInbound(deps.database, inbound);

@@ -86,9 +86,14 @@ export function livechatAccountByWidgetId(
   database: Database,
   widgetId: string,
 ): Promise<LivechatAccount | undefined> {
+  // A preview inbox is reached only with tokens the admin API hands out, never by a public page.
   return findOne(
     database,
-    and(eq(channelAccounts.kind, "livechat"), eq(channelAccounts.externalId, widgetId)),
+    and(
+      eq(channelAccounts.kind, "livechat"),
+      eq(channelAccounts.externalId, widgetId),
+      eq(channelAccounts.isPreview, false),
+    ),
   );
 }
 

@@ -165,7 +165,9 @@ function outboundActivity(
   const name =
     message.authorKind === "agent"
       ? (header.agentName ?? conversation.account.settings.title)
-      : conversation.account.settings.title;
+      : message.authorKind === "user" && header.assignee
+        ? header.assignee.name
+        : conversation.account.settings.title;
   return {
     ...base(conversation, activityId(conversation.conversationId, message.seq), message.createdAt),
     from: { id: message.authorKind === "agent" ? BOT_ID : `parley-${message.authorKind}`, name, role: "bot" },

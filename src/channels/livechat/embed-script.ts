@@ -57,14 +57,26 @@ function embedScript(widgetId: string): string {
     });
   }
 
+  // The visitor's chat survives page changes: the last token is kept and offered back, and the
+  // server shows the same chat again unless it has been closed meanwhile (then it starts afresh).
+  var storageKey = "parley-chat:" + config.widgetId;
+  function remembered() {
+    try { return localStorage.getItem(storageKey) || undefined; } catch (e) { return undefined; }
+  }
+  function remember(token) {
+    try { localStorage.setItem(storageKey, token); } catch (e) { /* private mode: chats start afresh */ }
+  }
+
   function requestToken() {
+    var previous = remembered();
     return fetch(origin + "/livechat/" + encodeURIComponent(config.widgetId) + "/token", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ locale: navigator.language })
+      body: JSON.stringify({ locale: navigator.language, resume: previous ? { token: previous } : undefined })
     }).then(function (response) {
       return response.json().then(function (body) {
         if (!response.ok) throw new Error(body && body.error ? body.error.message : "HTTP " + response.status);
+        remember(body.token);
         return body;
       });
     });
@@ -83,7 +95,8 @@ function embedScript(widgetId: string): string {
     container.appendChild(body);
 
     function showHeader(state) {
-      if (state.title) title.textContent = state.title;
+      var who = state.assignee && state.assignee.name;
+      if (who || state.title) title.textContent = who || state.title;
       badge.textContent = state.poweredByAiLabel || "";
       badge.hidden = !state.poweredByAi;
     }

@@ -1,7 +1,9 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { agentGate } from "../../core/credits.js";
+import { readHandoffSettings } from "../../core/handoff/settings.js";
 import { systemText } from "../../core/texts.js";
 import type { Database } from "../../db/client.js";
-import { agents, channelThreads, conversations } from "../../db/schema.js";
+import { agents, channelThreads, conversations, users } from "../../db/schema.js";
 import type { LivechatAccount } from "./accounts.js";
 
 /**
@@ -14,6 +16,8 @@ export interface HeaderState {
   agentName: string | undefined;
   /** The conversation's language, once the worker has decided it. */
   language: string | undefined;
+  /** The person holding the conversation, when the agent's "update chat avatar" option shows them. */
+  assignee?: { name: string; avatarUrl: string | null } | undefined;
 }
 
 /** The header as clients receive it (widget token response, bot activities' channelData). */
@@ -22,6 +26,8 @@ export interface HeaderView {
   poweredByAi: boolean;
   /** "Powered by AI" in the visitor's language. */
   poweredByAiLabel: string;
+  /** Who answers now, after a hand-off with "update chat avatar" on; null otherwise. */
+  assignee: { name: string; avatarUrl: string | null } | null;
 }
 
 export async function headerState(
@@ -33,9 +39,10 @@ export async function headerState(
     const [open] = await database.db
       .select({
         holder: conversations.holder,
+        holderId: conversations.holderId,
         language: conversations.language,
         agentName: agents.name,
-        agentStatus: agents.status,
+        handoff: agents.handoff,
       })
       .from(channelThreads)
       .innerJoin(
@@ -49,19 +56,38 @@ export async function headerState(
       .limit(1);
     if (open) {
       return {
-        poweredByAi: open.holder === "agent" && open.agentStatus === "active",
+        // The agent goes on answering what it holds, paused or not.
+        poweredByAi: open.holder === "agent",
         agentName: open.agentName ?? undefined,
         language: open.language ?? undefined,
+        assignee:
+          open.holder === "user" && open.holderId && readHandoffSettings(open.handoff).updateChatAvatar
+            ? await assigneeOf(database, open.holderId)
+            : undefined,
       };
     }
   }
   if (!account.agentId) return { poweredByAi: false, agentName: undefined, language: undefined };
+  // A new chat is the agent's only if it would take it now: active and with credits.
   const [agent] = await database.db
-    .select({ name: agents.name, status: agents.status })
+    .select({ name: agents.name })
     .from(agents)
     .where(eq(agents.id, account.agentId))
     .limit(1);
-  return { poweredByAi: agent?.status === "active", agentName: agent?.name, language: undefined };
+  const takes = (await agentGate(database.db, account.agentId)) === "takes";
+  return { poweredByAi: takes, agentName: agent?.name, language: undefined };
+}
+
+async function assigneeOf(
+  database: Database,
+  userId: string,
+): Promise<{ name: string; avatarUrl: string | null } | undefined> {
+  const [user] = await database.db
+    .select({ name: users.name, avatarUrl: users.avatarUrl })
+    .from(users)
+    .where(sql`${users.id}::text = ${userId}`)
+    .limit(1);
+  return user;
 }
 
 export function headerView(
@@ -73,5 +99,6 @@ export function headerView(
     title: account.settings.title,
     poweredByAi: state.poweredByAi,
     poweredByAiLabel: systemText("poweredByAi", language),
+    assignee: state.assignee ?? null,
   };
 }

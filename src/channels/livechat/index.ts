@@ -10,6 +10,7 @@ import { allowAnyOrigin, answerPreflight, CORS_PATHS, PREFLIGHT_PATHS } from "./
 import { registerDemoPageRoute } from "./demo-page.js";
 import { registerDirectLineRoutes } from "./directline-router.js";
 import { registerEmbedScriptRoute } from "./embed-script.js";
+import { createPreviewSessions, type PreviewSessions } from "./preview.js";
 import { SlidingWindowLimiter } from "./rate-limit.js";
 import { ActivityStreamHub } from "./stream.js";
 import { registerWebChatAssetRoute } from "./webchat-asset.js";
@@ -32,7 +33,7 @@ export interface LivechatDeps {
  * botframework-directlinejs connect unchanged), the public widget token endpoint, the embed
  * script, Web Chat itself, and the demo page at /.
  */
-export function createLivechatChannel(deps: LivechatDeps): ChannelModule {
+export function createLivechatChannel(deps: LivechatDeps): ChannelModule & { previews: PreviewSessions } {
   const log = deps.log.child({ channel: "livechat" });
   const auth = { database: deps.database, tokenKey: deps.tokenKey, clock: deps.clock };
   const stream = new ActivityStreamHub({ ...auth, log, keepAliveMs: deps.streamKeepAliveMs });
@@ -50,6 +51,7 @@ export function createLivechatChannel(deps: LivechatDeps): ChannelModule {
   registerDemoPageRoute(router, auth);
 
   return {
+    previews: createPreviewSessions(auth),
     adapter: createLivechatAdapter(deps.database),
     router,
     handleUpgrade: (req, socket, head) => stream.handleUpgrade(req, socket, head),

@@ -74,6 +74,20 @@ export function looksLikeToken(bearer: string): boolean {
 }
 
 export function verifyToken(key: Buffer, token: string, now: Date): TokenCheck {
+  const read = readSignedToken(key, token);
+  if (!read.ok) return read;
+  if (read.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: "expired" };
+  return read;
+}
+
+/**
+ * A token's claims if we signed it, expired or not: for a returning visitor's widget, which may
+ * show its old conversation again (see widget-token.ts) but never use the old token itself.
+ */
+export function readSignedToken(
+  key: Buffer,
+  token: string,
+): { ok: true; claims: TokenClaims; expiresAt: Date } | { ok: false; reason: "malformed" | "bad_signature" } {
   const parts = token.split(".");
   if (parts.length !== 3 || parts[0] !== HEADER) return { ok: false, reason: "malformed" };
   const [header, body, signature] = parts as [string, string, string];
@@ -96,7 +110,6 @@ export function verifyToken(key: Buffer, token: string, now: Date): TokenCheck {
   ) {
     return { ok: false, reason: "malformed" };
   }
-  if (payload.exp * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
   return {
     ok: true,
     expiresAt: new Date(payload.exp * 1000),

@@ -1,13 +1,15 @@
 import type Router from "@koa/router";
+import { and, eq } from "drizzle-orm";
 import type { Context } from "koa";
 import { z } from "zod";
+import { channelThreads, conversations } from "../../db/schema.js";
 import { HttpError } from "../../http/errors.js";
 import { livechatAccountByWidgetId, originAllowed } from "./accounts.js";
 import type { AuthDeps } from "./auth.js";
 import { headerState, headerView } from "./header.js";
 import { newConversationId, newUserId } from "./ids.js";
 import type { SlidingWindowLimiter } from "./rate-limit.js";
-import { issueToken } from "./tokens.js";
+import { issueToken, readSignedToken } from "./tokens.js";
 
 /**
  * `POST /livechat/{widgetId}/token`: the public door a website's chat widget knocks on. It gives
@@ -33,8 +35,15 @@ const bodySchema = z
       })
       .optional(),
     locale: z.string().trim().max(64).optional(),
+    resume: z
+      .object({ token: z.string().max(4096) })
+      .optional()
+      .describe("The token this browser had before: its chat is shown again while it is still open."),
   })
   .optional();
+
+/** How long after its token expired a returning visitor still gets their open chat back. */
+const RESUME_WINDOW_MS = 7 * 24 * 3_600_000;
 
 /** The first language the browser asked for, when the page did not say. */
 function acceptLanguage(ctx: Context): string | undefined {
@@ -65,12 +74,11 @@ export function registerWidgetTokenRoute(router: Router, deps: WidgetTokenDeps):
     }
 
     const locale = body?.locale || acceptLanguage(ctx);
-    const userId = body?.user?.id
-      ? body.user.id.startsWith("dl_")
-        ? body.user.id
-        : `dl_${body.user.id}`
-      : newUserId();
-    const conversationId = newConversationId();
+    const resumed = body?.resume ? await resumable(deps, account.id, body.resume.token) : undefined;
+    const userId =
+      resumed?.userId ??
+      (body?.user?.id ? (body.user.id.startsWith("dl_") ? body.user.id : `dl_${body.user.id}`) : newUserId());
+    const conversationId = resumed?.conversationId ?? newConversationId();
     const { token, expiresIn } = issueToken(
       deps.tokenKey,
       {
@@ -83,7 +91,51 @@ export function registerWidgetTokenRoute(router: Router, deps: WidgetTokenDeps):
       },
       deps.clock.now(),
     );
-    const header = headerView(account, await headerState(deps.database, account, undefined), locale);
-    ctx.body = { token, conversationId, expires_in: expiresIn, userId, header };
+    const header = headerView(
+      account,
+      await headerState(deps.database, account, resumed ? conversationId : undefined),
+      locale,
+    );
+    ctx.body = {
+      token,
+      conversationId,
+      expires_in: expiresIn,
+      userId,
+      header,
+      resumed: resumed !== undefined,
+    };
   });
+}
+
+/**
+ * A returning visitor's chat, if it may be shown again: the token is one we signed for this
+ * widget, not long expired, and its conversation has not been closed since (a thread that never
+ * started counts as open). After a close the visitor gets a fresh conversation, as if new.
+ */
+async function resumable(
+  deps: WidgetTokenDeps,
+  accountId: string,
+  token: string,
+): Promise<{ conversationId: string; userId: string } | undefined> {
+  const read = readSignedToken(deps.tokenKey, token);
+  if (!read.ok || read.claims.channelAccountId !== accountId) return undefined;
+  if (read.expiresAt.getTime() < deps.clock.now().getTime() - RESUME_WINDOW_MS) return undefined;
+  const [thread] = await deps.database.db
+    .select({ id: channelThreads.id })
+    .from(channelThreads)
+    .where(
+      and(
+        eq(channelThreads.channelAccountId, accountId),
+        eq(channelThreads.threadKey, read.claims.conversationId),
+      ),
+    );
+  if (thread) {
+    const [open] = await deps.database.db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(and(eq(conversations.threadId, thread.id), eq(conversations.status, "open")))
+      .limit(1);
+    if (!open) return undefined;
+  }
+  return { conversationId: read.claims.conversationId, userId: read.claims.userId };
 }

@@ -12,6 +12,7 @@ import { flagReplyWindowClosed, REPLY_WINDOW_CLOSED, replyWindowFor } from "../.
 import type { Database } from "../../db/client.js";
 import type { GraphClient } from "../meta/graph-client.js";
 import type { SecretBox } from "../meta/secret-box.js";
+import { sendParts } from "../meta/sent-parts.js";
 import { splitText } from "../meta/split-text.js";
 import { messengerAccess } from "./account.js";
 import { messengerSendResponse } from "./send-response.js";
@@ -76,14 +77,15 @@ export class MessengerAdapter implements ChannelAdapter {
       : { messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT" };
     let lastId: string | undefined;
     try {
-      for (const part of splitText(message.text, MESSENGER_CAPABILITIES.maxTextLength)) {
+      const parts = splitText(message.text, MESSENGER_CAPABILITIES.maxTextLength);
+      lastId = await sendParts(this.deps.database, message, parts, async (part) => {
         const response = await this.deps.graph.post("me/messages", access.credentials.pageAccessToken, {
           recipient: { id: message.threadKey },
           ...type,
           message: { text: part },
         });
-        lastId = messengerSendResponse.parse(response).message_id;
-      }
+        return messengerSendResponse.parse(response).message_id;
+      });
     } catch (err) {
       if (err instanceof DeliveryError && err.code === REPLY_WINDOW_CLOSED) {
         await flagReplyWindowClosed(this.deps.database, message.messageId);

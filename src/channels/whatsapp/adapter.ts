@@ -13,6 +13,7 @@ import { flagReplyWindowClosed, REPLY_WINDOW_CLOSED, replyWindowFor } from "../.
 import type { Database } from "../../db/client.js";
 import type { GraphClient } from "../meta/graph-client.js";
 import type { SecretBox } from "../meta/secret-box.js";
+import { sendParts } from "../meta/sent-parts.js";
 import { splitText } from "../meta/split-text.js";
 import { whatsappAccess, whatsappTransport } from "./account.js";
 import type { LinkedDeviceManager } from "./linked-device/manager.js";
@@ -89,14 +90,14 @@ export class WhatsappAdapter implements ChannelAdapter {
         ];
     let lastId: string | undefined;
     try {
-      for (const body of bodies) {
+      lastId = await sendParts<Record<string, unknown>>(this.deps.database, message, bodies, async (body) => {
         const response = await this.deps.graph.post(
           `${encodeURIComponent(access.phoneNumberId)}/messages`,
           access.credentials.accessToken,
           body,
         );
-        lastId = sendResponse.parse(response).messages[0]?.id;
-      }
+        return sendResponse.parse(response).messages[0]?.id;
+      });
     } catch (err) {
       if (err instanceof DeliveryError && err.code === REPLY_WINDOW_CLOSED) {
         await flagReplyWindowClosed(this.deps.database, message.messageId);

@@ -69,6 +69,7 @@ export function createWhatsappChannel(deps: WhatsappDeps): ChannelModule {
         channelMessageId: status.id,
         state: report.state,
         error: report.error,
+        windowClosed: report.windowClosed,
       });
       if (moved && report.windowClosed) await flagReplyWindowClosed(deps.database, moved.messageId);
     }

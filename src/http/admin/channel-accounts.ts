@@ -67,8 +67,13 @@ function channelAccountJson(row: ChannelAccountRow, baseUrl: string): ChannelAcc
 }
 
 const ids = { channelAccountId: "channel account" };
+/** An agent's preview inbox is the agent's own, not a channel the admin manages. */
 const inWorkspace = (workspaceId: string, channelAccountId: string) =>
-  and(eq(channelAccounts.id, channelAccountId), eq(channelAccounts.workspaceId, workspaceId));
+  and(
+    eq(channelAccounts.id, channelAccountId),
+    eq(channelAccounts.workspaceId, workspaceId),
+    eq(channelAccounts.isPreview, false),
+  );
 
 const EXTERNAL_ID_UNIQUE = "channel_accounts_kind_external_uq";
 
@@ -174,6 +179,7 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
           .where(
             and(
               eq(channelAccounts.workspaceId, workspaceId),
+              eq(channelAccounts.isPreview, false),
               query.kind && eq(channelAccounts.kind, query.kind),
               after && olderThan(channelAccounts.createdAt, channelAccounts.id, after),
             ),

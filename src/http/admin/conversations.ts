@@ -1,7 +1,7 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { channelAccounts, contacts, conversations, messages } from "../../db/schema.js";
-import { notFound } from "../errors.js";
+import { badRequest, notFound } from "../errors.js";
 import type { AdminDeps } from "./deps.js";
 import {
   newestFirst,
@@ -17,6 +17,7 @@ import {
   conversationListQuerySchema,
   conversationPageSchema,
   conversationSchema,
+  type INBOX_VIEWS,
   messagePageSchema,
 } from "./schemas/conversations.js";
 
@@ -28,9 +29,13 @@ const conversationColumns = {
   agentId: conversations.agentId,
   language: conversations.language,
   handoffReason: conversations.handoffReason,
+  handedOffAt: conversations.handedOffAt,
   lastActivityAt: conversations.lastActivityAt,
   closedAt: conversations.closedAt,
   closeReason: conversations.closeReason,
+  resolvedBy: conversations.resolvedBy,
+  chargedAt: conversations.chargedAt,
+  preview: conversations.preview,
   createdAt: conversations.createdAt,
   channelAccount: { id: channelAccounts.id, kind: channelAccounts.kind, name: channelAccounts.name },
   contact: { id: contacts.id, externalId: contacts.externalId, name: contacts.name, email: contacts.email },
@@ -46,6 +51,8 @@ type ConversationRow = Pick<
 
 const conversationJson = (row: ConversationRow) => ({
   ...row,
+  handedOffAt: row.handedOffAt?.toISOString() ?? null,
+  chargedAt: row.chargedAt?.toISOString() ?? null,
   lastActivityAt: row.lastActivityAt.toISOString(),
   closedAt: row.closedAt?.toISOString() ?? null,
   createdAt: row.createdAt.toISOString(),
@@ -73,6 +80,25 @@ const ids = { conversationId: "conversation" };
 const inWorkspace = (workspaceId: string, conversationId: string) =>
   and(eq(conversations.id, conversationId), eq(conversations.workspaceId, workspaceId));
 
+/** The inbox views as conditions; `mine` and `my_teams` need to know whose. */
+function inboxView(view: (typeof INBOX_VIEWS)[number], userId: string | null | undefined): SQL | undefined {
+  if (view === "all") return undefined;
+  if (view === "unassigned")
+    return sql`${conversations.status} = 'open' AND ${conversations.holder} = 'nobody'`;
+  if (!userId) {
+    throw badRequest(
+      `view: "${view}" needs a person: use a person's token, or say whose with userId.`,
+      "invalid_request",
+    );
+  }
+  if (view === "mine") return sql`${conversations.holder} = 'user' AND ${conversations.holderId} = ${userId}`;
+  const myTeams = sql`SELECT team_id::text FROM team_members WHERE user_id = ${userId}::uuid`;
+  const teammates = sql`SELECT m2.user_id::text FROM team_members m1
+                        JOIN team_members m2 ON m2.team_id = m1.team_id WHERE m1.user_id = ${userId}::uuid`;
+  return sql`((${conversations.holder} = 'team' AND ${conversations.holderId} IN (${myTeams}))
+              OR (${conversations.holder} = 'user' AND ${conversations.holderId} IN (${teammates})))`;
+}
+
 export function conversationRoutes({ database }: AdminDeps): AdminRoute[] {
   const { db } = database;
   const tag = "Conversations";
@@ -95,14 +121,17 @@ export function conversationRoutes({ database }: AdminDeps): AdminRoute[] {
       status: 200,
       response: conversationPageSchema,
       responseDescription: "A page of conversations.",
-      async handle({ workspaceId, query }) {
+      async handle({ workspaceId, query, userId }) {
         const after = readCursor(query.cursor, timeKeySchema);
         const rows = await selectConversations()
           .where(
             and(
               eq(conversations.workspaceId, workspaceId),
+              inboxView(query.view, query.userId ?? userId),
               query.status && eq(conversations.status, query.status),
               query.channelAccountId ? eq(conversations.channelAccountId, query.channelAccountId) : undefined,
+              query.channelKind ? eq(channelAccounts.kind, query.channelKind) : undefined,
+              query.agentId ? eq(conversations.agentId, query.agentId) : undefined,
               query.holder && eq(conversations.holder, query.holder),
               after && olderThan(conversations.lastActivityAt, conversations.id, after),
             ),

@@ -3,9 +3,13 @@ import { agentRoutes } from "./agents.js";
 import { type AdminState, requireWorkspace } from "./auth.js";
 import { channelAccountRoutes } from "./channel-accounts.js";
 import { conversationRoutes } from "./conversations.js";
+import { creditRoutes } from "./credits.js";
 import type { AdminDeps } from "./deps.js";
+import { handoffSettingsRoutes } from "./handoff-settings.js";
+import { inboxRoutes } from "./inbox.js";
 import { knowledgeArticleRoutes } from "./knowledge-articles.js";
 import { ADMIN_API_PREFIX, OPENAPI_PATH, openApiDocument } from "./openapi.js";
+import { peopleRoutes } from "./people.js";
 import { shortAnswerRoutes } from "./short-answers.js";
 import { skippedMessageRoutes } from "./skipped-messages.js";
 
@@ -20,6 +24,10 @@ export function createAdminRouter(deps: AdminDeps): Router {
     ...channelAccountRoutes(deps),
     ...skippedMessageRoutes(deps),
     ...conversationRoutes(deps),
+    ...creditRoutes(deps),
+    ...inboxRoutes(deps),
+    ...handoffSettingsRoutes(deps),
+    ...peopleRoutes(deps),
   ];
   const document = openApiDocument(routes, deps.config.publicUrl);
   const router = new Router<AdminState>({ prefix: ADMIN_API_PREFIX });

@@ -9,12 +9,16 @@ import type { AdminState } from "./auth.js";
  * drift apart.
  */
 
-export type HttpMethod = "get" | "post" | "patch" | "delete";
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 /** Failures a route declares beyond those its inputs imply (400, 404 for path ids, 415, 401). */
 export type ExtraErrorStatus = 404 | 409;
 
 export interface AdminRequest<IdName extends string, Query, Body> {
   workspaceId: string;
+  /** Who asked, as the audit log records it. */
+  actor: string;
+  /** The person whose token this is (their inbox is "mine"); null for an admin token. */
+  userId: string | null;
   ids: Record<IdName, string>;
   query: Query;
   body: Body;
@@ -95,7 +99,8 @@ export function defineRoute<
       for (const [name, noun] of Object.entries(ids)) {
         if (!UUID.test(ctx.params[name] ?? "")) throw notFound(noun);
       }
-      if (body && ctx.request.is("json") === false) {
+      // An empty body (`Content-Length: 0`, what fetch sends for a bodiless POST) is no body at all.
+      if (body && ctx.request.length !== 0 && ctx.request.is("json") === false) {
         throw new HttpError(
           415,
           "unsupported_media_type",
@@ -104,6 +109,8 @@ export function defineRoute<
       }
       const result = await spec.handle({
         workspaceId: ctx.state.workspaceId,
+        actor: ctx.state.actor,
+        userId: ctx.state.userId,
         ids: ctx.params as Record<IdName, string>,
         query: query.parse(ctx.query) as z.output<Query>,
         body: (body ? body.parse(ctx.request.body) : undefined) as z.output<Body>,

@@ -249,6 +249,41 @@ for (const engine of engines) {
       }
     });
 
+    it("keeps a status that overtakes the send's own response, and applies it once the send is recorded", async () => {
+      let release = () => {};
+      const heldUntil = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      graph.script({
+        status: 200,
+        body: {
+          messaging_product: "whatsapp",
+          contacts: [{ input: "46700000016", wa_id: "46700000016" }],
+          messages: [{ id: "wamid.overtaken" }],
+        },
+        heldUntil,
+      });
+      await postWebhook(
+        gw.url,
+        "whatsapp",
+        textMessage("46700000016", "wamid.q-early", "Do you ship abroad?"),
+      );
+      await waitFor(() => graph.sendsTo("46700000016").length === 1, { message: "the send in flight" });
+      // WhatsApp reports the message delivered before its API call has even answered.
+      const early = await postWebhook(
+        gw.url,
+        "whatsapp",
+        statusUpdate("46700000016", "wamid.overtaken", "delivered"),
+      );
+      expect(early.status).toBe(200);
+      release();
+      const reply = async () => (await threadMessages(gw.parley.database, accountId, "46700000016"))[1];
+      await waitFor(async () => (await reply())?.state === "delivered", {
+        message: "the early status applied",
+      });
+      expect(await reply()).toMatchObject({ channelMessageId: "wamid.overtaken", state: "delivered" });
+    });
+
     it("applies the status fixtures: delivered, read, played, failed with the platform's reason", async () => {
       await postWebhook(gw.url, "whatsapp", textMessage("46700000007", "wamid.st", "Hello"));
       const reply = async () => (await threadMessages(gw.parley.database, accountId, "46700000007"))[1];

@@ -148,6 +148,7 @@ export class LinkedDeviceManager {
         "linked-device accounts are driven by the gateway started with WHATSAPP_WEB_ENABLED=true",
         false,
         1000,
+        true,
       );
     }
     const device = this.#devices.get(account.id);

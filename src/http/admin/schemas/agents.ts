@@ -55,3 +55,28 @@ export const agentSchema = z
   .register(responseSchemas, { id: "Agent" });
 
 export const agentPageSchema = pageSchema(agentSchema, "AgentPage");
+
+export const previewRequestSchema = z
+  .strictObject({
+    locale: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "nl" or "sv-SE"')
+      .optional()
+      .describe("The language to preview in, as a browser would send it."),
+  })
+  .default({})
+  .register(requestSchemas, { id: "PreviewRequest" });
+
+export const previewSessionSchema = z
+  .object({
+    token: z.string().describe("A Direct Line token for this conversation only."),
+    conversationId: z.string(),
+    userId: z.string(),
+    expiresIn: z
+      .number()
+      .int()
+      .describe("Seconds until the token expires (refresh it like any Direct Line token)."),
+    directLineUrl: z.string().describe("Where to use it, e.g. as Web Chat's `domain`."),
+  })
+  .register(responseSchemas, { id: "PreviewSession" });

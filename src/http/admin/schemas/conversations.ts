@@ -8,9 +8,23 @@ const holder = z
   .enum(conversations.holder.enumValues)
   .describe("Who holds the conversation: the AI agent, a user, a team, or nobody (the unassigned queue).");
 
+export const INBOX_VIEWS = ["all", "unassigned", "mine", "my_teams"] as const;
+
 export const conversationListQuerySchema = pageQuerySchema.extend({
+  view: z
+    .enum(INBOX_VIEWS)
+    .default("all")
+    .describe(
+      "The inbox: `unassigned` (the queue: open, held by nobody), `mine` (held by the person), " +
+        "`my_teams` (held by a team the person is in, or by one of its members), `all`.",
+    ),
+  userId: uuid
+    .optional()
+    .describe("The person `mine` and `my_teams` are about; a person's own token implies it."),
   status: status.optional(),
   channelAccountId: uuid.optional().describe("Only conversations in this channel account."),
+  channelKind: z.enum(CHANNEL_KINDS).optional().describe("Only conversations on this kind of channel."),
+  agentId: uuid.optional().describe("Only conversations of this AI agent."),
   holder: holder.optional(),
 });
 
@@ -23,9 +37,13 @@ export const conversationSchema = z
     agentId: objectId.nullable(),
     language: z.string().nullable().describe("The language the conversation is held in, once known."),
     handoffReason: z.string().nullable(),
+    handedOffAt: timestamp.nullable().describe("When it first went to people; null if it never did."),
     lastActivityAt: timestamp,
     closedAt: timestamp.nullable(),
     closeReason: z.string().nullable(),
+    resolvedBy: z.enum(["agent", "person"]).nullable(),
+    chargedAt: timestamp.nullable().describe("When it cost credits; null if it has not."),
+    preview: z.boolean().describe("An admin's preview of an agent: never charged."),
     createdAt: timestamp,
     channelAccount: z.object({ id: objectId, kind: z.enum(CHANNEL_KINDS), name: z.string() }),
     contact: z.object({

@@ -1,0 +1,114 @@
+import { eq, sql } from "drizzle-orm";
+import type { Tx } from "../db/client.js";
+import { agents, creditAccounts, creditLedger } from "../db/schema.js";
+
+/**
+ * Credits: a balance per workspace and an append-only ledger. Nothing here writes the balance:
+ * a ledger entry is inserted and the database trigger applies it (migration 0004), so grants,
+ * charges and adjustments from any replica add up exactly.
+ *
+ * When a conversation is charged depends on the workspace's rule: `first-agent-reply` charges in
+ * the very statement that commits the agent's first reply (thread-worker), `resolution` in the
+ * statement that closes a conversation the agent resolved (lifecycle). Either way the ledger's
+ * unique "one charge per conversation" index is what makes a second charge impossible.
+ */
+
+/** What a new workspace starts with when nobody says otherwise (PARLEY_INITIAL_CREDITS). */
+export const DEFAULT_INITIAL_CREDITS = 1000;
+
+export type LedgerEntry = typeof creditLedger.$inferSelect;
+
+export async function openCreditAccount(
+  tx: Tx,
+  workspaceId: string,
+  initialCredits: number,
+  now: Date,
+): Promise<void> {
+  await tx.insert(creditAccounts).values({ workspaceId, updatedAt: now }).onConflictDoNothing();
+  if (initialCredits > 0) {
+    await addLedgerEntry(tx, {
+      workspaceId,
+      kind: "grant",
+      amount: initialCredits,
+      reason: "welcome grant",
+      actor: "system",
+      now,
+    });
+  }
+}
+
+/** Grants (positive) and adjustments (either sign); the trigger moves the balance. */
+export async function addLedgerEntry(
+  tx: Tx,
+  entry: {
+    workspaceId: string;
+    kind: "grant" | "adjustment";
+    amount: number;
+    reason: string;
+    actor: string;
+    now: Date;
+  },
+): Promise<LedgerEntry> {
+  const [inserted] = await tx
+    .insert(creditLedger)
+    .values({
+      workspaceId: entry.workspaceId,
+      kind: entry.kind,
+      amount: entry.amount,
+      reason: entry.reason,
+      actor: entry.actor,
+      createdAt: entry.now,
+    })
+    .returning({ id: creditLedger.id });
+  if (!inserted) throw new Error("ledger insert returned nothing");
+  // Read back: balance_after is filled in by the trigger after the insert.
+  const [row] = await tx.select().from(creditLedger).where(eq(creditLedger.id, inserted.id));
+  if (!row) throw new Error("ledger entry vanished");
+  return row;
+}
+
+/** Why the agent would not take a new conversation right now, if it would not. */
+export type AgentGate = "takes" | "paused" | "out_of_credits";
+
+/**
+ * The gate where a new conversation would be given to the agent. Credits are checked against
+ * one conversation's price: conversations accepted concurrently may each still be charged, so a
+ * balance can dip below zero by at most the conversations already under way — the agent never
+ * walks away from a customer it has taken on.
+ */
+export async function agentGate(tx: Tx, agentId: string): Promise<AgentGate> {
+  const [row] = await tx
+    .select({
+      status: agents.status,
+      balance: creditAccounts.balance,
+      price: creditAccounts.pricePerConversation,
+    })
+    .from(agents)
+    .leftJoin(creditAccounts, eq(creditAccounts.workspaceId, agents.workspaceId))
+    .where(eq(agents.id, agentId))
+    .limit(1);
+  if (row?.status !== "active") return "paused";
+  return gateForBalance(row.balance ?? 0, row.price ?? 0);
+}
+
+export function gateForBalance(balance: number, price: number): AgentGate {
+  return price > 0 && balance < price ? "out_of_credits" : "takes";
+}
+
+/**
+ * CTE text that charges `conversationId` when the workspace's rule is `first-agent-reply`. It
+ * needs CTEs `conv` (the conversation row, with `preview`) and `reply` (the reply just inserted,
+ * empty when it was a duplicate) before it. ON CONFLICT with the unique index makes a second
+ * charge a no-op, whatever raced.
+ */
+export function firstReplyChargeSql(input: { workspaceId: string; conversationId: string; now: Date }) {
+  return sql`
+    INSERT INTO credit_ledger (workspace_id, kind, amount, reason, conversation_id, actor, created_at)
+    SELECT ${input.workspaceId}, 'charge', -ca.price_per_conversation, 'first agent reply',
+           ${input.conversationId}, 'system', ${input.now.toISOString()}::timestamptz
+    FROM credit_accounts ca, conv
+    WHERE ca.workspace_id = ${input.workspaceId} AND ca.charge_rule = 'first-agent-reply'
+      AND ca.price_per_conversation > 0 AND NOT conv.preview AND EXISTS (SELECT 1 FROM reply)
+    ON CONFLICT (conversation_id) WHERE kind = 'charge' DO NOTHING
+    RETURNING id`;
+}
