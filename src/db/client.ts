@@ -65,8 +65,8 @@ export function openPostgres(url: string, poolSize = 20): Database {
     connect_timeout: 10,
   });
   const ingest = postgres(url, { max: ingestSize, onnotice: () => {}, connect_timeout: 10 });
-  const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
-  const ingestDb = drizzlePostgres(ingest, { schema, casing: "snake_case" }) as unknown as Db;
+  const db = drizzlePostgres(preparing(client), { schema, casing: "snake_case" }) as unknown as Db;
+  const ingestDb = drizzlePostgres(preparing(ingest), { schema, casing: "snake_case" }) as unknown as Db;
   const signals = new Signals(async (channel, payload) => {
     await client`SELECT pg_notify(${channel}, ${payload})`;
   });
@@ -115,6 +115,36 @@ export function openPostgres(url: string, poolSize = 20): Database {
       await Promise.all([client.end({ timeout: 5 }), ingest.end({ timeout: 5 })]);
     },
   };
+}
+
+/**
+ * drizzle runs every statement unnamed (`prepare: false`), so PostgreSQL parses and plans it
+ * each time: for the message path's CTEs that was half the cost. Statements are named, hence
+ * parsed and planned once per connection: postgres.js keys them by their text, and ours are a
+ * fixed set (IN lists are bounded batches). The transaction's client is wrapped the same way.
+ */
+function preparing(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key === "unsafe") {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, params as never, { ...options, prepare: true });
+      }
+      if (key === "begin" || key === "savepoint") {
+        return (...args: unknown[]) => {
+          const callback = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          const open = Reflect.get(target, key) as (...a: unknown[]) => unknown;
+          return open.apply(target, [
+            ...args,
+            (tx: postgres.TransactionSql) =>
+              callback(preparing(tx as unknown as postgres.Sql) as unknown as postgres.TransactionSql),
+          ]);
+        };
+      }
+      const value = Reflect.get(target, key, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** PGlite keeps its files in `dataDir`; `memory://` gives a throwaway in-memory database. */
