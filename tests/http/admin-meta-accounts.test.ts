@@ -213,7 +213,7 @@ for (const engine of engines) {
       });
     });
 
-    it("replaces the secrets named, keeps the others, and checks webhooks with the new secret", async () => {
+    it("replaces the secrets named, keeps the others, and checks webhooks with the new secret at once", async () => {
       const pageId = freshId();
       const pageAccessToken = secret("page");
       const oldAppSecret = secret("app");
@@ -224,6 +224,13 @@ for (const engine of engines) {
         credentials: { pageAccessToken, appSecret: oldAppSecret },
       });
       const path = `/channel-accounts/${created.id}`;
+      // Accepted once with the old secret, so the gateway has the account in its lookup cache.
+      const before = fixture("messenger", "message_text.json")
+        .replaceAll(FIXTURE_PAGE_ID, pageId)
+        .replaceAll('"mid": "', '"mid": "before-rotation-');
+      expect(
+        (await postWebhook(gateway.url, "messenger", before, signatureHeader(before, oldAppSecret))).status,
+      ).toBe(200);
       const newAppSecret = secret("app");
       const rotated = await api.patch<MessengerAccount>(path, { credentials: { appSecret: newAppSecret } });
       expect(rotated.status).toBe(200);
@@ -247,7 +254,7 @@ for (const engine of engines) {
         signatureHeader(event, newAppSecret),
       );
       expect(withNew.status).toBe(200);
-      expect(await threadMessages(gateway.parley.database, created.id, FIXTURE_PSID)).toHaveLength(1);
+      expect(await threadMessages(gateway.parley.database, created.id, FIXTURE_PSID)).toHaveLength(2);
 
       expectError(
         await api.patch(path, { credentials: { pageAccessToken: null } }),

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { cachedAccountLookup } from "../../core/account-cache.js";
 import type { Database } from "../../db/client.js";
 import { channelAccounts } from "../../db/schema.js";
 
@@ -60,26 +61,11 @@ async function findOne(
   return row ? toLivechatAccount(row) : undefined;
 }
 
-/**
- * Every posted activity names its widget through its token; reading the widget once per post
- * doubled the statements of the busiest route. A few seconds of staleness after an admin edits
- * a widget is the price, and a bounded one.
- */
-const BY_ID_TTL_MS = 5_000;
-const byIdCache = new WeakMap<
-  Database,
-  Map<string, { at: number; account: Promise<LivechatAccount | undefined> }>
->();
-
+/** Every posted activity names its widget through its token: the lookup is cached (account-cache.ts). */
 export function livechatAccountById(database: Database, id: string): Promise<LivechatAccount | undefined> {
-  const cache = byIdCache.get(database) ?? new Map();
-  byIdCache.set(database, cache);
-  const hit = cache.get(id);
-  if (hit && Date.now() - hit.at < BY_ID_TTL_MS) return hit.account;
-  const account = findOne(database, and(eq(channelAccounts.kind, "livechat"), eq(channelAccounts.id, id)));
-  cache.set(id, { at: Date.now(), account });
-  account.catch(() => cache.delete(id));
-  return account;
+  return cachedAccountLookup(database, `livechat:id:${id}`, () =>
+    findOne(database, and(eq(channelAccounts.kind, "livechat"), eq(channelAccounts.id, id))),
+  );
 }
 
 export function livechatAccountByWidgetId(

@@ -1,8 +1,9 @@
 import type Router from "@koa/router";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "koa";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { cachedAccountLookup } from "../../core/account-cache.js";
 import type { ChannelAccountRef } from "../../core/channel.js";
 import type { Database } from "../../db/client.js";
 import { channelAccounts } from "../../db/schema.js";
@@ -100,16 +101,24 @@ async function verifyTokenKnown(database: Database, kind: string, token: string)
   return rows.length > 0;
 }
 
+/** Each delivery names its accounts; the lookups are cached (account-cache.ts). */
 async function accountsFor(
   database: Database,
   kind: "messenger" | "whatsapp",
   externalIds: string[],
 ): Promise<Map<string, ChannelAccountRef>> {
   const unique = [...new Set(externalIds)];
-  if (unique.length === 0) return new Map();
-  const rows = await database.db
-    .select()
-    .from(channelAccounts)
-    .where(and(eq(channelAccounts.kind, kind), inArray(channelAccounts.externalId, unique)));
-  return new Map(rows.map((r) => [r.externalId, r]));
+  const found = await Promise.all(
+    unique.map((externalId) =>
+      cachedAccountLookup(database, `${kind}:external:${externalId}`, async () => {
+        const [row] = await database.db
+          .select()
+          .from(channelAccounts)
+          .where(and(eq(channelAccounts.kind, kind), eq(channelAccounts.externalId, externalId)))
+          .limit(1);
+        return row;
+      }),
+    ),
+  );
+  return new Map(found.flatMap((row) => (row ? [[row.externalId, row] as const] : [])));
 }

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { accountsChanged } from "../../core/account-cache.js";
 import { recordAudit } from "../../core/audit.js";
 import { agents } from "../../db/schema.js";
 import { notFound } from "../errors.js";
@@ -235,6 +236,8 @@ export function agentRoutes({ database, clock, previews, config }: AdminDeps): A
           .where(inWorkspace(workspaceId, ids.agentId))
           .returning({ id: agents.id });
         if (deleted.length === 0) throw notFound("agent");
+        // Its channel accounts now have no agent: lookups kept elsewhere must see that.
+        await accountsChanged(database);
       },
     }),
   ];

@@ -3,6 +3,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { SecretBox } from "../../channels/meta/secret-box.js";
 import { linkedDeviceBoard } from "../../channels/whatsapp/linked-device/status-board.js";
+import { accountsChanged } from "../../core/account-cache.js";
 import { CHANNEL_KINDS, type ChannelKind, channelAccounts } from "../../db/schema.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
 import { isUniqueViolation } from "./db-errors.js";
@@ -241,6 +242,8 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
           return inserted;
         });
         if (!row) throw new Error("channel account insert returned nothing");
+        // A webhook that arrived before the account existed must not keep "unknown" cached.
+        await accountsChanged(database);
         const json = channelAccountJson(row, baseUrlFor(origin));
         return (
           generatedSecret ? { ...json, directLineSecret: generatedSecret } : json
@@ -327,6 +330,7 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
           return updated;
         });
         if (!row) throw notFound("channel account");
+        await accountsChanged(database);
         return channelAccountJson(row, baseUrlFor(origin));
       },
     }),
@@ -396,6 +400,7 @@ export function channelAccountRoutes({ database, clock, config, secrets }: Admin
           .where(inWorkspace(workspaceId, ids.channelAccountId))
           .returning({ id: channelAccounts.id });
         if (deleted.length === 0) throw notFound("channel account");
+        await accountsChanged(database);
       },
     }),
   ];

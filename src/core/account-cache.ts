@@ -1,0 +1,53 @@
+import type { Database } from "../db/client.js";
+
+/** The signal every process hears when a channel account was created, edited or deleted. */
+export const ACCOUNTS_CHANNEL = "parley_accounts";
+
+/**
+ * Every webhook and every live-chat post names its channel account, and reading that row each
+ * time put a query on the busiest routes (behind the workers' queries, at that). Lookups are
+ * kept for a few seconds and dropped in every process as soon as an account changes
+ * (`accountsChanged`); the time limit only covers a change whose signal was lost.
+ */
+const TTL_MS = 5_000;
+
+interface Entry {
+  at: number;
+  value: Promise<unknown>;
+}
+
+const caches = new WeakMap<Database, Map<string, Entry>>();
+
+function cacheOf(database: Database): Map<string, Entry> {
+  let cache = caches.get(database);
+  if (!cache) {
+    const created = new Map<string, Entry>();
+    cache = created;
+    caches.set(database, created);
+    database
+      .listen(ACCOUNTS_CHANNEL, () => created.clear())
+      .catch(() => {
+        // Without the signal the time limit still bounds how stale a lookup can be.
+      });
+  }
+  return cache;
+}
+
+/** `load()`'s result for `key`, shared by callers for a few seconds; a failed load is not kept. */
+export function cachedAccountLookup<T>(database: Database, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = cacheOf(database);
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
+  const value = load();
+  cache.set(key, { at: Date.now(), value });
+  value.catch(() => {
+    if (cache.get(key)?.value === value) cache.delete(key);
+  });
+  return value;
+}
+
+/** Call after a change to channel accounts has committed: every process forgets its lookups. */
+export async function accountsChanged(database: Database): Promise<void> {
+  caches.get(database)?.clear();
+  await database.notify(ACCOUNTS_CHANNEL, "changed");
+}
