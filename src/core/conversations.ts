@@ -5,6 +5,7 @@ import type { ChannelCapabilities } from "./channel.js";
 import { type AgentGate, agentGate } from "./credits.js";
 import { closeConversations } from "./lifecycle.js";
 import type { Metrics } from "./metrics.js";
+import { fromJsonRow } from "./next-inbound.js";
 
 export type ConversationRow = typeof conversations.$inferSelect;
 
@@ -35,6 +36,89 @@ export async function upsertContact(
     .returning({ id: contacts.id });
   if (!row) throw new Error("contact upsert returned nothing");
   return row.id;
+}
+
+/**
+ * The common case in one statement: the message continues the thread's open conversation, which
+ * is still within the channel's lifetime. It refreshes the contact (only when the channel told us
+ * something new), moves the conversation's language and last activity, places the message (done
+ * at once when nobody automated holds the conversation: it waits for a person) and points the
+ * thread at its contact. The conversation is updated only while it is still open and alive, so a
+ * close that won the race makes this return undefined and the caller takes the general path.
+ */
+const CONTINUE_CONVERSATION = `
+  WITH contact AS (
+    INSERT INTO contacts (workspace_id, channel_account_id, external_id, name, email, locale)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (channel_account_id, external_id) DO UPDATE
+      SET name = coalesce(excluded.name, contacts.name),
+          email = coalesce(excluded.email, contacts.email),
+          locale = coalesce(excluded.locale, contacts.locale)
+      WHERE (excluded.name IS NOT NULL AND excluded.name IS DISTINCT FROM contacts.name)
+         OR (excluded.email IS NOT NULL AND excluded.email IS DISTINCT FROM contacts.email)
+         OR (excluded.locale IS NOT NULL AND excluded.locale IS DISTINCT FROM contacts.locale)
+    RETURNING id
+  ), conv AS (
+    UPDATE conversations SET language = $7, last_activity_at = $8::timestamptz
+    WHERE id = $9 AND status = 'open'
+      AND last_activity_at > $8::timestamptz - $10 * interval '1 millisecond'
+    RETURNING *
+  ), placed AS (
+    UPDATE messages
+    SET conversation_id = conv.id, language = $7,
+        processed_at = CASE WHEN conv.holder = 'agent' AND conv.agent_id IS NOT NULL
+                            THEN messages.processed_at ELSE $8::timestamptz END,
+        delivery_state = CASE WHEN conv.holder = 'agent' AND conv.agent_id IS NOT NULL
+                              THEN messages.delivery_state ELSE 'processed' END
+    FROM conv
+    WHERE messages.id = $11
+    RETURNING messages.id
+  ), pointed AS (
+    UPDATE channel_threads SET contact_id = (SELECT id FROM contact)
+    WHERE id = $12 AND EXISTS (SELECT 1 FROM contact)
+      AND contact_id IS DISTINCT FROM (SELECT id FROM contact)
+  )
+  SELECT row_to_json(conv) AS conversation, (SELECT id FROM contact) AS contact_id
+  FROM conv WHERE EXISTS (SELECT 1 FROM placed)`;
+
+export async function continueConversation(
+  database: Database,
+  input: {
+    message: {
+      id: string;
+      workspaceId: string;
+      channelAccountId: string;
+      threadId: string;
+      senderHints: SenderHints;
+    };
+    contactExternalId: string;
+    conversationId: string;
+    language: string;
+    lifetimeMs: number;
+    now: Date;
+  },
+): Promise<{ conversation: ConversationRow; contactId: string | null } | undefined> {
+  const { message } = input;
+  const { name, email, locale } = message.senderHints;
+  const [row] = await database.query<{ conversation: Record<string, unknown>; contact_id: string | null }>(
+    CONTINUE_CONVERSATION,
+    [
+      message.workspaceId,
+      message.channelAccountId,
+      input.contactExternalId,
+      name ?? null,
+      email ?? null,
+      locale ?? null,
+      input.language,
+      input.now.toISOString(),
+      input.conversationId,
+      input.lifetimeMs,
+      message.id,
+      message.threadId,
+    ],
+  );
+  if (!row) return undefined;
+  return { conversation: fromJsonRow<ConversationRow>(row.conversation), contactId: row.contact_id };
 }
 
 /**

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { and, asc, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database, Tx } from "../db/client.js";
 import {
   agents,
   type ConversationHolder,
-  channelAccounts,
   channelThreads,
   contacts,
   conversations,
@@ -17,10 +16,15 @@ import {
 import { retrievePassages } from "./agent/retrieval.js";
 import { recognizeSmallTalk, smallTalkReply } from "./agent/small-talk.js";
 import type { AgentProfile, AgentReply, Answerer, HistoryTurn } from "./agent/types.js";
-import type { ChannelAdapter } from "./channel.js";
+import type { ChannelAdapter, ChannelCapabilities } from "./channel.js";
 import { ClaimLoop } from "./claim-loop.js";
 import type { Clock } from "./clock.js";
-import { conversationForMessage, upsertContact } from "./conversations.js";
+import {
+  continueConversation,
+  conversationForMessage,
+  type PlacedConversation,
+  upsertContact,
+} from "./conversations.js";
 import { OUTBOX_CHANNEL } from "./delivery-worker.js";
 import { EVENTS_CHANNEL } from "./events/record.js";
 import { type HandoffPlan, type HandoffReason, planHandOff } from "./handoff/plan.js";
@@ -29,6 +33,7 @@ import { decideTurn } from "./handoff/turn.js";
 import { HELPDESK_CHANNEL } from "./helpdesk/ticket-worker.js";
 import { decideLanguage } from "./language.js";
 import type { Metrics } from "./metrics.js";
+import { type NextInbound, nextOrFinish } from "./next-inbound.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
 import { commitOutbound } from "./reply-commit.js";
 import { unreadableMessageReply } from "./unreadable-message.js";
@@ -47,17 +52,13 @@ export interface ThreadWorkerDeps {
 
 /** How often one inbound message may fail unexpectedly before it is skipped, so a thread never jams. */
 const MAX_MESSAGE_ATTEMPTS = 5;
-const HISTORY_TURNS = 10;
 
 class LeaseLost extends Error {
   override name = "LeaseLost";
 }
 
-/** A thread and its channel account, read once per claimed run rather than once per message. */
-interface ThreadContext {
-  thread: typeof channelThreads.$inferSelect;
-  account: typeof channelAccounts.$inferSelect;
-}
+/** The conversation an inbound message was placed in, and whether the customer was told of a hand-off. */
+type Placement = PlacedConversation & { contactId: string; language: string; announced: boolean };
 
 interface Claimed {
   threadId: string;
@@ -153,41 +154,24 @@ export class ThreadWorker {
     this.#leases.set(claimed.threadId, controller);
     let version = claimed.version;
     let attempts = claimed.attempts;
-    // A run is short (the thread's backlog); an account edited meanwhile applies from the next claim.
-    const run: { context?: ThreadContext } = {};
     try {
       for (;;) {
-        const [next] = await this.deps.database.db
-          .select()
-          .from(messages)
-          .where(
-            and(
-              eq(messages.threadId, claimed.threadId),
-              eq(messages.direction, "in"),
-              isNull(messages.processedAt),
-            ),
-          )
-          .orderBy(asc(messages.seq))
-          .limit(1);
-        if (!next) {
-          if (await this.#finish(claimed.threadId, version)) return;
-          const [row] = await this.deps.database.db
-            .select({ version: threadWork.version })
-            .from(threadWork)
-            .where(and(eq(threadWork.threadId, claimed.threadId), eq(threadWork.leaseOwner, this.owner)));
-          if (!row) return;
-          version = row.version;
+        const step = await nextOrFinish(this.deps.database, claimed.threadId, this.owner, version);
+        if (step.kind === "finished" || step.kind === "lost") return;
+        if (step.kind === "again") {
+          version = step.version;
           continue;
         }
+        const next = step.next;
         try {
-          await this.#handleInbound(next, controller.signal, run);
+          await this.#handleInbound(next, controller.signal);
           attempts = 0;
         } catch (err) {
           if (err instanceof LeaseLost || controller.signal.aborted) throw err;
           attempts += 1;
           if (attempts >= MAX_MESSAGE_ATTEMPTS) {
             this.deps.log.error(
-              { err, messageId: next.id },
+              { err, messageId: next.message.id },
               "inbound message failed repeatedly; skipping it",
             );
             await this.deps.database.db
@@ -197,7 +181,7 @@ export class ThreadWorker {
                 deliveryState: "skipped",
                 deliveryError: String(err),
               })
-              .where(eq(messages.id, next.id));
+              .where(eq(messages.id, next.message.id));
             attempts = 0;
             continue;
           }
@@ -216,21 +200,6 @@ export class ThreadWorker {
     }
   }
 
-  /** Deletes the work row only if nothing arrived since we last looked (`version` unchanged). */
-  async #finish(threadId: string, version: number): Promise<boolean> {
-    const deleted = await this.deps.database.db
-      .delete(threadWork)
-      .where(
-        and(
-          eq(threadWork.threadId, threadId),
-          eq(threadWork.leaseOwner, this.owner),
-          eq(threadWork.version, version),
-        ),
-      )
-      .returning({ threadId: threadWork.threadId });
-    return deleted.length > 0;
-  }
-
   async #backOff(threadId: string, attempts: number, err: unknown): Promise<void> {
     const delayMs = Math.min(60_000, 500 * 2 ** attempts);
     this.deps.log.warn({ err, threadId, attempts, delayMs }, "processing failed; retrying later");
@@ -247,94 +216,27 @@ export class ThreadWorker {
   }
 
   /** One inbound message: place it in a conversation, decide its language, answer it if the agent holds it. */
-  async #handleInbound(
-    message: typeof messages.$inferSelect,
-    signal: AbortSignal,
-    run: { context?: ThreadContext },
-  ): Promise<void> {
+  async #handleInbound(next: NextInbound, signal: AbortSignal): Promise<void> {
     const { database, clock } = this.deps;
-    run.context ??= await this.#threadContext(message.threadId);
-    const ctx = run.context;
-    const adapter = this.deps.adapters.get(ctx.account.kind);
-    if (!adapter) throw new Error(`no adapter for channel kind ${ctx.account.kind}`);
+    const { message, thread, account } = next;
+    const adapter = this.deps.adapters.get(account.kind);
+    if (!adapter) throw new Error(`no adapter for channel kind ${account.kind}`);
     const deliveredOnCommit = adapter.capabilities.deliveredOnCommit === true;
 
     const now = clock.now();
-    const conversation = await database.db.transaction(async (tx) => {
-      const contactId = await upsertContact(tx, {
-        workspaceId: message.workspaceId,
-        channelAccountId: message.channelAccountId,
-        externalId: ctx.thread.contactExternalId,
-        hints: message.senderHints,
-      });
-      if (ctx.thread.contactId !== contactId) {
-        await tx.update(channelThreads).set({ contactId }).where(eq(channelThreads.id, ctx.thread.id));
-      }
-      const conv = await conversationForMessage(database, tx, {
-        workspaceId: message.workspaceId,
-        channelAccountId: message.channelAccountId,
-        threadId: message.threadId,
-        contactId,
-        accountAgentId: ctx.account.agentId,
-        preview: ctx.account.isPreview,
-        capabilities: adapter.capabilities,
-        now,
-        metrics: this.deps.metrics,
-      });
-      const { language } = decideLanguage({
-        text: message.text,
-        locale: message.senderHints.messageLocale,
-        conversationLanguage: conv.language,
-        contactLocale: message.senderHints.locale,
-      });
-      const holdsIt = conv.holder === "agent" && conv.agentId !== null;
-      await tx
-        .update(conversations)
-        .set({ language, lastActivityAt: now })
-        .where(eq(conversations.id, conv.id));
-      await tx
-        .update(messages)
-        .set({
-          conversationId: conv.id,
-          language,
-          // Nobody automated answers this one: it waits for a person, so it is done here.
-          ...(holdsIt ? {} : { processedAt: now, deliveryState: "processed" as const }),
-        })
-        .where(eq(messages.id, message.id));
-      if (conv.isNew && conv.gate !== null && conv.gate !== "takes" && conv.agentId) {
-        // The agent did not take this new conversation (paused, out of credits): it follows the
-        // hand-off rules, and the customer hears what to expect in the same transaction, so a
-        // crash can never leave the conversation with people but the customer uninformed.
-        const settings = readHandoffSettings(
-          (await tx.select({ handoff: agents.handoff }).from(agents).where(eq(agents.id, conv.agentId)))[0]
-            ?.handoff,
-        );
-        const handedOff = await this.#handOff(tx, {
-          inbound: message,
-          conversation: { ...conv, contactId },
-          settings,
-          language,
-          reason: conv.gate,
-          expectedHolder: conv.holder,
-          deliveredOnCommit,
-        });
-        return { ...conv, contactId, language, announced: handedOff };
-      }
-      return { ...conv, contactId, language, announced: false };
-    });
-    // Committed: the thread now points at its contact, so the next message skips that update.
-    ctx.thread.contactId = conversation.contactId;
+    const conversation =
+      (await this.#continueOpen(next, adapter.capabilities.inactivityLifetimeMs, now)) ??
+      (await this.#place(next, adapter.capabilities, deliveredOnCommit, now));
     if (conversation.announced) {
       await this.#signalReply(message.threadId, deliveredOnCommit);
       await database.notify(EVENTS_CHANNEL, message.workspaceId);
     }
     if (conversation.holder !== "agent" || !conversation.agentId) return;
 
-    const [agent] = await database.db
-      .select()
-      .from(agents)
-      .where(eq(agents.id, conversation.agentId))
-      .limit(1);
+    const agent =
+      next.agent?.id === conversation.agentId
+        ? next.agent
+        : (await database.db.select().from(agents).where(eq(agents.id, conversation.agentId)).limit(1))[0];
     if (!agent) throw new Error(`agent ${conversation.agentId} vanished`);
     const profile: AgentProfile = {
       id: agent.id,
@@ -347,26 +249,35 @@ export class ThreadWorker {
     };
     const language = conversation.language ?? "en";
     // Only a courtesy: a failed indicator must never cost the customer their answer.
-    adapter.typing?.(ctx.account, ctx.thread.threadKey).catch((err: unknown) => {
+    adapter.typing?.(account, thread.threadKey).catch((err: unknown) => {
       this.deps.log.warn({ err, threadId: message.threadId }, "showing the typing indicator failed");
     });
     const settings = readHandoffSettings(agent.handoff);
     const contactEmail =
-      settings.whenAgentCannotAnswer === "helpdesk_ticket"
-        ? ((
-            await database.db
-              .select({ email: contacts.email })
-              .from(contacts)
-              .where(eq(contacts.id, conversation.contactId))
-          )[0]?.email ?? null)
-        : null;
+      settings.whenAgentCannotAnswer !== "helpdesk_ticket"
+        ? null
+        : next.open?.id === conversation.id
+          ? next.contactEmail
+          : ((
+              await database.db
+                .select({ email: contacts.email })
+                .from(contacts)
+                .where(eq(contacts.id, conversation.contactId))
+            )[0]?.email ?? null);
     const turn = await decideTurn({
       text: message.text,
       language,
       settings,
       conversation,
       contactEmail,
-      compose: () => this.#composeReply(message, conversation.id, profile, language, signal),
+      compose: () =>
+        this.#composeReply(
+          message,
+          next.open?.id === conversation.id ? next.history : [],
+          profile,
+          language,
+          signal,
+        ),
     });
     if (signal.aborted) throw new LeaseLost(String(signal.reason));
 
@@ -421,6 +332,116 @@ export class ThreadWorker {
     if (result.charged) await database.notify(EVENTS_CHANNEL, message.workspaceId);
     this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
     this.deps.metrics?.answerSeconds.observe((Date.now() - message.createdAt.getTime()) / 1000);
+  }
+
+  /**
+   * The common case, one statement: the message continues the open conversation read with it.
+   * Undefined when there is none, it has outlived the channel's lifetime, or it closed meanwhile.
+   */
+  async #continueOpen(next: NextInbound, lifetimeMs: number, now: Date): Promise<Placement | undefined> {
+    const { message, open } = next;
+    if (!open || now.getTime() - open.lastActivityAt.getTime() >= lifetimeMs) return undefined;
+    const { language } = decideLanguage({
+      text: message.text,
+      locale: message.senderHints.messageLocale,
+      conversationLanguage: open.language,
+      contactLocale: message.senderHints.locale,
+    });
+    const continued = await continueConversation(this.deps.database, {
+      message,
+      contactExternalId: next.thread.contactExternalId,
+      conversationId: open.id,
+      language,
+      lifetimeMs,
+      now,
+    });
+    if (!continued) return undefined;
+    const { conversation } = continued;
+    return {
+      ...conversation,
+      contactId: continued.contactId ?? conversation.contactId,
+      language,
+      isNew: false,
+      gate: null,
+      announced: false,
+    };
+  }
+
+  /**
+   * Every other case, in one transaction: a new conversation (given to the agent or, when it does
+   * not take new ones, to people with the customer told what to expect), a reopened one (email),
+   * or one closed here because its silence outlived the channel's lifetime.
+   */
+  async #place(
+    next: NextInbound,
+    capabilities: ChannelCapabilities,
+    deliveredOnCommit: boolean,
+    now: Date,
+  ): Promise<Placement> {
+    const { database } = this.deps;
+    const { message, thread, account } = next;
+    return database.db.transaction(async (tx) => {
+      const contactId = await upsertContact(tx, {
+        workspaceId: message.workspaceId,
+        channelAccountId: message.channelAccountId,
+        externalId: thread.contactExternalId,
+        hints: message.senderHints,
+      });
+      if (thread.contactId !== contactId) {
+        await tx.update(channelThreads).set({ contactId }).where(eq(channelThreads.id, thread.id));
+      }
+      const conv = await conversationForMessage(database, tx, {
+        workspaceId: message.workspaceId,
+        channelAccountId: message.channelAccountId,
+        threadId: message.threadId,
+        contactId,
+        accountAgentId: account.agentId,
+        preview: account.isPreview,
+        capabilities,
+        now,
+        metrics: this.deps.metrics,
+      });
+      const { language } = decideLanguage({
+        text: message.text,
+        locale: message.senderHints.messageLocale,
+        conversationLanguage: conv.language,
+        contactLocale: message.senderHints.locale,
+      });
+      const holdsIt = conv.holder === "agent" && conv.agentId !== null;
+      await tx
+        .update(conversations)
+        .set({ language, lastActivityAt: now })
+        .where(eq(conversations.id, conv.id));
+      await tx
+        .update(messages)
+        .set({
+          conversationId: conv.id,
+          language,
+          // Nobody automated answers this one: it waits for a person, so it is done here.
+          ...(holdsIt ? {} : { processedAt: now, deliveryState: "processed" as const }),
+        })
+        .where(eq(messages.id, message.id));
+      if (conv.isNew && conv.gate !== null && conv.gate !== "takes" && conv.agentId) {
+        // The agent did not take this new conversation (paused, out of credits): it follows the
+        // hand-off rules, and the customer hears what to expect in the same transaction, so a
+        // crash can never leave the conversation with people but the customer uninformed.
+        const settings = readHandoffSettings(
+          (await tx.select({ handoff: agents.handoff }).from(agents).where(eq(agents.id, conv.agentId)))[0]
+            ?.handoff,
+        );
+        const handedOff = await this.#handOff(tx, {
+          inbound: message,
+          conversation: { ...conv, contactId },
+          settings,
+          language,
+          reason: conv.gate,
+          expectedHolder: conv.holder,
+          deliveredOnCommit,
+        });
+        return { ...conv, contactId, language, announced: handedOff };
+      }
+      return { ...conv, contactId, language, announced: false };
+    });
   }
 
   /**
@@ -540,24 +561,13 @@ export class ThreadWorker {
     if (!deliveredOnCommit) await this.deps.database.notify(OUTBOX_CHANNEL, threadId);
   }
 
-  async #threadContext(threadId: string): Promise<ThreadContext> {
-    const [ctx] = await this.deps.database.db
-      .select({ thread: channelThreads, account: channelAccounts })
-      .from(channelThreads)
-      .innerJoin(channelAccounts, eq(channelAccounts.id, channelThreads.channelAccountId))
-      .where(eq(channelThreads.id, threadId))
-      .limit(1);
-    if (!ctx) throw new Error(`thread ${threadId} has no channel account`);
-    return ctx;
-  }
-
   /**
    * The cheapest honest reply first: a message the agent cannot read gets "I can only read
    * text", small talk a friendly word; everything else goes to retrieval and the answerer.
    */
   async #composeReply(
     message: typeof messages.$inferSelect,
-    conversationId: string,
+    history: HistoryTurn[],
     agent: AgentProfile,
     language: string,
     signal: AbortSignal,
@@ -570,7 +580,7 @@ export class ThreadWorker {
       agent,
       language,
       question: message.text,
-      history: await this.#history(conversationId, message.seq),
+      history,
       passages: await retrievePassages(this.deps.database, {
         workspaceId: agent.workspaceId,
         agentId: agent.id,
@@ -579,16 +589,6 @@ export class ThreadWorker {
       }),
       signal,
     });
-  }
-
-  async #history(conversationId: string, beforeSeq: number): Promise<HistoryTurn[]> {
-    const rows = await this.deps.database.db
-      .select({ direction: messages.direction, text: messages.text })
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), lt(messages.seq, beforeSeq)))
-      .orderBy(desc(messages.seq))
-      .limit(HISTORY_TURNS);
-    return rows.reverse().map((r) => ({ role: r.direction === "in" ? "customer" : "agent", text: r.text }));
   }
 }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -34,6 +34,17 @@ export interface Database {
    * never queues behind the workers' queries, however much answering is going on.
    */
   ingestRows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+  /**
+   * Runs a statement whose text never changes, with `$1…` parameters: nothing is built per call
+   * (the query builder was a fifth of a busy gateway's CPU), and PostgreSQL plans it once per
+   * connection. For the message path's hottest statements; `lane: "ingest"` as for `ingestRows`.
+   * Rows come back with the database's column names; timestamps may be text (see timestampOf).
+   */
+  query<T = Record<string, unknown>>(
+    text: string,
+    params: readonly unknown[],
+    options?: { lane?: "ingest"; tx?: Tx },
+  ): Promise<T[]>;
   /**
    * Subscribes to a signal channel (this process's signals and, on PostgreSQL, other processes'
    * through NOTIFY); resolves to an unsubscribe function.
@@ -76,6 +87,11 @@ export function openPostgres(url: string, poolSize = 20): Database {
     db,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
     ingestRows: async (query) => rowsOf(await ingestDb.execute(query)),
+    async query<T>(text: string, params: readonly unknown[], options?: { lane?: "ingest"; tx?: Tx }) {
+      if (options?.tx) return rowsOf<T>(await options.tx.execute(asSql(text, params)));
+      const lane = options?.lane === "ingest" ? ingest : client;
+      return (await lane.unsafe(text, params as never[], { prepare: true })) as unknown as T[];
+    },
     async listen(channel, onPayload) {
       batches ??= client.listen(signals.batchChannel, signals.onBatch);
       await batches;
@@ -115,6 +131,16 @@ export function openPostgres(url: string, poolSize = 20): Database {
       await Promise.all([client.end({ timeout: 5 }), ingest.end({ timeout: 5 })]);
     },
   };
+}
+
+/** A `$1…` statement as drizzle SQL, to run it inside a drizzle transaction. */
+function asSql(text: string, params: readonly unknown[]): SQL {
+  const parts = text.split(/\$(\d+)/);
+  const chunks: SQL[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    chunks.push(i % 2 === 0 ? sql.raw(parts[i] ?? "") : sql`${params[Number(parts[i]) - 1]}`);
+  }
+  return sql.join(chunks);
 }
 
 /**
@@ -160,6 +186,10 @@ export async function openPglite(dataDir: string): Promise<Database> {
     db,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
     ingestRows: async (query) => rowsOf(await db.execute(query)),
+    async query<T>(text: string, params: readonly unknown[], options?: { lane?: "ingest"; tx?: Tx }) {
+      if (options?.tx) return rowsOf<T>(await options.tx.execute(asSql(text, params)));
+      return (await client.query<T>(text, params as unknown[])).rows;
+    },
     async listen(channel, onPayload) {
       const local = signals.listen(channel, onPayload);
       // A plain NOTIFY from SQL is heard as well.

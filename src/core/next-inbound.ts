@@ -1,0 +1,129 @@
+import type { Database } from "../db/client.js";
+import type { agents, channelAccounts, channelThreads, conversations, messages } from "../db/schema.js";
+import type { HistoryTurn } from "./agent/types.js";
+
+/** How many earlier messages of the conversation the answerer sees. */
+export const HISTORY_TURNS = 10;
+
+export type MessageRow = typeof messages.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
+export type ThreadRow = typeof channelThreads.$inferSelect;
+export type AccountRow = typeof channelAccounts.$inferSelect;
+
+/**
+ * A thread's next unanswered message with everything the worker needs to handle it, as it
+ * stood when read: its thread and channel account, the thread's open conversation (if any) with
+ * that conversation's agent, the contact's email and the last turns before it. The worker writes
+ * nothing on the strength of this read alone: every write re-checks what it relies on.
+ */
+export interface NextInbound {
+  message: MessageRow;
+  thread: ThreadRow;
+  account: AccountRow;
+  open: ConversationRow | null;
+  agent: AgentRow | null;
+  contactEmail: string | null;
+  /** The open conversation's turns before this message, oldest first (empty without one). */
+  history: HistoryTurn[];
+}
+
+export type NextOrFinished =
+  | { kind: "next"; next: NextInbound }
+  /** Nothing left, and the work row is gone: the thread is done. */
+  | { kind: "finished" }
+  /** Nothing left yet, but something arrived since `version`: look again from this version. */
+  | { kind: "again"; version: number }
+  /** The work row is no longer ours. */
+  | { kind: "lost" };
+
+/**
+ * One statement for what took six: the next message and its context, or, when there is none,
+ * the end of the thread's work — deleted only if its version is still the one we last saw, so a
+ * message stored meanwhile (which bumps the version in the same statement) is never stranded.
+ */
+const NEXT_OR_FINISH = `
+  WITH next AS (
+    SELECT m.id FROM messages m
+    WHERE m.thread_id = $1 AND m.direction = 'in' AND m.processed_at IS NULL
+    ORDER BY m.seq
+    LIMIT 1
+  ), done AS (
+    DELETE FROM thread_work
+    WHERE thread_id = $1 AND lease_owner = $2 AND version = $3 AND NOT EXISTS (SELECT 1 FROM next)
+    RETURNING 1
+  )
+  SELECT row_to_json(m) AS message, row_to_json(t) AS thread, row_to_json(acc) AS account,
+         row_to_json(c) AS open, row_to_json(a) AS agent, ct.email AS contact_email,
+         (SELECT coalesce(json_agg(json_build_object('direction', h.direction, 'text', h.text) ORDER BY h.seq), '[]')
+          FROM (SELECT seq, direction, text FROM messages
+                WHERE conversation_id = c.id AND seq < m.seq
+                ORDER BY seq DESC LIMIT ${HISTORY_TURNS}) h) AS history,
+         NULL::boolean AS finished, NULL::bigint AS version
+  FROM next
+  JOIN messages m ON m.id = next.id
+  JOIN channel_threads t ON t.id = m.thread_id
+  JOIN channel_accounts acc ON acc.id = t.channel_account_id
+  LEFT JOIN conversations c ON c.thread_id = m.thread_id AND c.status = 'open'
+  LEFT JOIN agents a ON a.id = c.agent_id
+  LEFT JOIN contacts ct ON ct.id = c.contact_id
+  UNION ALL
+  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         EXISTS (SELECT 1 FROM done),
+         (SELECT version FROM thread_work WHERE thread_id = $1 AND lease_owner = $2)
+  WHERE NOT EXISTS (SELECT 1 FROM next)`;
+
+interface NextRow {
+  message: Record<string, unknown> | null;
+  thread: Record<string, unknown> | null;
+  account: Record<string, unknown> | null;
+  open: Record<string, unknown> | null;
+  agent: Record<string, unknown> | null;
+  contact_email: string | null;
+  history: Array<{ direction: "in" | "out"; text: string }> | null;
+  finished: boolean | null;
+  version: string | number | null;
+}
+
+export async function nextOrFinish(
+  database: Database,
+  threadId: string,
+  owner: string,
+  version: number,
+): Promise<NextOrFinished> {
+  const [row] = await database.query<NextRow>(NEXT_OR_FINISH, [threadId, owner, version]);
+  if (!row) throw new Error("the next-message statement returned no row");
+  if (row.message && row.thread && row.account) {
+    return {
+      kind: "next",
+      next: {
+        message: fromJsonRow<MessageRow>(row.message),
+        thread: fromJsonRow<ThreadRow>(row.thread),
+        account: fromJsonRow<AccountRow>(row.account),
+        open: row.open ? fromJsonRow<ConversationRow>(row.open) : null,
+        agent: row.agent ? fromJsonRow<AgentRow>(row.agent) : null,
+        contactEmail: row.contact_email,
+        history: (row.history ?? []).map((h) => ({
+          role: h.direction === "in" ? "customer" : "agent",
+          text: h.text,
+        })),
+      },
+    };
+  }
+  if (row.finished) return { kind: "finished" };
+  if (row.version === null) return { kind: "lost" };
+  return { kind: "again", version: Number(row.version) };
+}
+
+/**
+ * A row as `row_to_json` gives it, in the shape drizzle gives it: camelCase keys, and the
+ * timestamps (every column named `…_at`) as Dates.
+ */
+export function fromJsonRow<T>(json: Record<string, unknown>): T {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    const name = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    row[name] = key.endsWith("_at") && typeof value === "string" ? new Date(value) : value;
+  }
+  return row as T;
+}
