@@ -55,9 +55,12 @@ export function languageName(language: string): string {
   const code = normalizeLanguage(language) ?? DEFAULT_LANGUAGE;
   // Our "no" is written Bokmål; saying so keeps the model from drifting into Nynorsk or Danish.
   const displayCode = code === "no" ? "nb" : code;
-  const name = new Intl.DisplayNames(["en"], { type: "language" }).of(displayCode);
+  const name = LANGUAGE_NAMES.of(displayCode);
   return name && name !== displayCode ? name : code;
 }
+
+/** Built once: constructing Intl.DisplayNames costs more than a whole prompt. */
+const LANGUAGE_NAMES = new Intl.DisplayNames(["en"], { type: "language" });
 
 export function buildMessages(request: AnswerRequest): ChatCompletionMessageParam[] {
   return [
