@@ -122,6 +122,83 @@ export async function continueConversation(
 }
 
 /**
+ * A new conversation on a channel that does not reopen, in one statement, for the common case:
+ * the account's agent takes it (it is active and the workspace has credits for one more
+ * conversation, or it is a preview). It refreshes the contact, creates the conversation in the
+ * message's language, places the message and points the thread at its contact. Undefined when
+ * the agent does not take it (or is gone): the caller's general path then hands it to people and
+ * tells the customer what to expect, in one transaction.
+ */
+const START_CONVERSATION = `
+  WITH contact AS (
+    INSERT INTO contacts (workspace_id, channel_account_id, external_id, name, email, locale)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (channel_account_id, external_id) DO UPDATE
+      SET name = coalesce(excluded.name, contacts.name),
+          email = coalesce(excluded.email, contacts.email),
+          locale = coalesce(excluded.locale, contacts.locale)
+    RETURNING id
+  ), taker AS (
+    SELECT a.id FROM agents a
+    LEFT JOIN credit_accounts ca ON ca.workspace_id = a.workspace_id
+    WHERE a.id = $7
+      AND ($8::boolean OR (a.status = 'active' AND (coalesce(ca.price_per_conversation, 0) <= 0
+                                                  OR coalesce(ca.balance, 0) >= ca.price_per_conversation)))
+  ), conv AS (
+    INSERT INTO conversations (workspace_id, channel_account_id, thread_id, contact_id, agent_id, holder,
+                               preview, language, last_activity_at, created_at)
+    SELECT $1, $2, $9, contact.id, taker.id, 'agent', $8::boolean, $10, $11::timestamptz, $11::timestamptz
+    FROM contact, taker
+    ON CONFLICT (thread_id) WHERE status = 'open' DO NOTHING
+    RETURNING *
+  ), placed AS (
+    UPDATE messages SET conversation_id = conv.id, language = $10
+    FROM conv WHERE messages.id = $12
+    RETURNING messages.id
+  ), pointed AS (
+    UPDATE channel_threads SET contact_id = contact.id
+    FROM contact, conv
+    WHERE channel_threads.id = $9 AND channel_threads.contact_id IS DISTINCT FROM contact.id
+  )
+  SELECT row_to_json(conv) AS conversation FROM conv WHERE EXISTS (SELECT 1 FROM placed)`;
+
+export async function startConversation(
+  database: Database,
+  input: {
+    message: {
+      id: string;
+      workspaceId: string;
+      channelAccountId: string;
+      threadId: string;
+      senderHints: SenderHints;
+    };
+    contactExternalId: string;
+    agentId: string;
+    preview: boolean;
+    language: string;
+    now: Date;
+  },
+): Promise<ConversationRow | undefined> {
+  const { message } = input;
+  const { name, email, locale } = message.senderHints;
+  const [row] = await database.query<{ conversation: Record<string, unknown> }>(START_CONVERSATION, [
+    message.workspaceId,
+    message.channelAccountId,
+    input.contactExternalId,
+    name ?? null,
+    email ?? null,
+    locale ?? null,
+    input.agentId,
+    input.preview,
+    message.threadId,
+    input.language,
+    input.now.toISOString(),
+    message.id,
+  ]);
+  return row ? fromJsonRow<ConversationRow>(row.conversation) : undefined;
+}
+
+/**
  * Who takes a new conversation: the account's agent when it takes new conversations (active,
  * with credits), otherwise people. A preview always goes to the agent: it never costs credits
  * and is how an admin tries a paused agent out.

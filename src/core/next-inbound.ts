@@ -14,7 +14,7 @@ export type AccountRow = typeof channelAccounts.$inferSelect;
 /**
  * A thread's next unanswered message with everything the worker needs to handle it, as it
  * stood when read: its thread and channel account, the thread's open conversation (if any) with
- * that conversation's agent, the contact's email and the last turns before it. The worker writes
+ * that conversation's agent (else the account's), the contact's email and the last turns before it. The worker writes
  * nothing on the strength of this read alone: every write re-checks what it relies on.
  */
 export interface NextInbound {
@@ -65,7 +65,7 @@ const NEXT_OR_FINISH = `
   JOIN channel_threads t ON t.id = m.thread_id
   JOIN channel_accounts acc ON acc.id = t.channel_account_id
   LEFT JOIN conversations c ON c.thread_id = m.thread_id AND c.status = 'open'
-  LEFT JOIN agents a ON a.id = c.agent_id
+  LEFT JOIN agents a ON a.id = coalesce(c.agent_id, acc.agent_id)
   LEFT JOIN contacts ct ON ct.id = c.contact_id
   UNION ALL
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,

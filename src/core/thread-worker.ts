@@ -23,6 +23,7 @@ import {
   continueConversation,
   conversationForMessage,
   type PlacedConversation,
+  startConversation,
   upsertContact,
 } from "./conversations.js";
 import { OUTBOX_CHANNEL } from "./delivery-worker.js";
@@ -226,6 +227,7 @@ export class ThreadWorker {
     const now = clock.now();
     const conversation =
       (await this.#continueOpen(next, adapter.capabilities.inactivityLifetimeMs, now)) ??
+      (await this.#startNew(next, adapter.capabilities, now)) ??
       (await this.#place(next, adapter.capabilities, deliveredOnCommit, now));
     if (conversation.announced) {
       await this.#signalReply(message.threadId, deliveredOnCommit);
@@ -365,6 +367,36 @@ export class ThreadWorker {
       gate: null,
       announced: false,
     };
+  }
+
+  /**
+   * A chat channel's first message since the last conversation closed, and the account's agent
+   * takes it: one statement. Undefined for anything else (an open conversation, email's reopening,
+   * no agent, an agent that does not take new conversations).
+   */
+  async #startNew(
+    next: NextInbound,
+    capabilities: ChannelCapabilities,
+    now: Date,
+  ): Promise<Placement | undefined> {
+    const { message, account } = next;
+    if (next.open || capabilities.reopensAfterClose || !account.agentId) return undefined;
+    const { language } = decideLanguage({
+      text: message.text,
+      locale: message.senderHints.messageLocale,
+      conversationLanguage: null,
+      contactLocale: message.senderHints.locale,
+    });
+    const started = await startConversation(this.deps.database, {
+      message,
+      contactExternalId: next.thread.contactExternalId,
+      agentId: account.agentId,
+      preview: account.isPreview,
+      language,
+      now,
+    });
+    if (!started) return undefined;
+    return { ...started, language, isNew: true, gate: "takes", announced: false };
   }
 
   /**
