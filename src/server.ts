@@ -21,7 +21,7 @@ import { TicketWorker } from "./core/helpdesk/ticket-worker.js";
 import { InactivitySweeper } from "./core/inactivity-sweeper.js";
 import { createMetrics } from "./core/metrics.js";
 import { ThreadWorker } from "./core/thread-worker.js";
-import { type Database, openDatabase } from "./db/client.js";
+import { type Database, ingestLaneSize, openDatabase } from "./db/client.js";
 import { createAdminRouter } from "./http/admin/index.js";
 import { createHttpApp } from "./http/app.js";
 
@@ -112,6 +112,11 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     log,
     metrics,
     concurrency: config.worker.concurrency,
+    // As many as the workers' connections: more would only queue for one while holding a thread.
+    busyLimit:
+      config.database.kind === "postgres"
+        ? Math.max(4, config.database.poolSize - ingestLaneSize(config.database.poolSize))
+        : undefined,
     leaseMs: config.worker.leaseMs,
     pollMs: config.worker.pollMs,
   });

@@ -35,6 +35,7 @@ import { HELPDESK_CHANNEL } from "./helpdesk/ticket-worker.js";
 import { decideLanguage } from "./language.js";
 import type { Metrics } from "./metrics.js";
 import { type NextInbound, nextOrFinish } from "./next-inbound.js";
+import { Permits } from "./permits.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
 import { commitOutbound } from "./reply-commit.js";
 import { unreadableMessageReply } from "./unreadable-message.js";
@@ -46,10 +47,15 @@ export interface ThreadWorkerDeps {
   adapters: ReadonlyMap<string, ChannelAdapter>;
   log: Logger;
   metrics?: Metrics | undefined;
+  /** Threads handled at once, most of them waiting on the LLM. */
   concurrency: number;
+  /** Of those, how many may be in their database and CPU phase at once (default 16). */
+  busyLimit?: number | undefined;
   leaseMs: number;
   pollMs: number;
 }
+
+const DEFAULT_BUSY_LIMIT = 16;
 
 /** How often one inbound message may fail unexpectedly before it is skipped, so a thread never jams. */
 const MAX_MESSAGE_ATTEMPTS = 5;
@@ -78,10 +84,17 @@ export class ThreadWorker {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   readonly #loop: ClaimLoop<Claimed>;
   readonly #leases = new Map<string, AbortController>();
+  /**
+   * Threads in their database and CPU phase at once; those waiting on the LLM give theirs up.
+   * Hundreds of conversations can wait on a slow model together, but only a few at a time
+   * compete with the channels' acknowledgements for the event loop and the database pool.
+   */
+  readonly #busy: Permits;
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: ThreadWorkerDeps) {
+    this.#busy = new Permits(deps.busyLimit ?? DEFAULT_BUSY_LIMIT);
     this.#loop = new ClaimLoop<Claimed>({
       name: "threads",
       concurrency: deps.concurrency,
@@ -155,6 +168,7 @@ export class ThreadWorker {
     this.#leases.set(claimed.threadId, controller);
     let version = claimed.version;
     let attempts = claimed.attempts;
+    await this.#busy.acquire();
     try {
       for (;;) {
         const step = await nextOrFinish(this.deps.database, claimed.threadId, this.owner, version);
@@ -197,6 +211,7 @@ export class ThreadWorker {
         "thread left to another worker",
       );
     } finally {
+      this.#busy.release();
       this.#leases.delete(claimed.threadId);
     }
   }
@@ -608,19 +623,15 @@ export class ThreadWorker {
     if (unreadable) return unreadable;
     const smallTalk = recognizeSmallTalk(message.text);
     if (smallTalk) return smallTalkReply(smallTalk, language);
-    return this.deps.answerer.answer({
-      agent,
-      language,
+    const passages = await retrievePassages(this.deps.database, {
+      workspaceId: agent.workspaceId,
+      agentId: agent.id,
       question: message.text,
-      history,
-      passages: await retrievePassages(this.deps.database, {
-        workspaceId: agent.workspaceId,
-        agentId: agent.id,
-        question: message.text,
-        language,
-      }),
-      signal,
+      language,
     });
+    return this.#busy.without(() =>
+      this.deps.answerer.answer({ agent, language, question: message.text, history, passages, signal }),
+    );
   }
 }
 

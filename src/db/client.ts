@@ -68,8 +68,12 @@ export async function openDatabase(config: Config["database"]): Promise<Database
 }
 
 /** A quarter of the pool (at least two connections) is the ingest lane; the rest serves everything else. */
+export function ingestLaneSize(poolSize: number): number {
+  return Math.max(2, Math.round(poolSize / 4));
+}
+
 export function openPostgres(url: string, poolSize = 20): Database {
-  const ingestSize = Math.max(2, Math.round(poolSize / 4));
+  const ingestSize = ingestLaneSize(poolSize);
   const client = postgres(url, {
     max: Math.max(1, poolSize - ingestSize),
     onnotice: () => {},
