@@ -99,6 +99,12 @@ export interface ChannelAdapter {
   send(account: ChannelAccountRef, message: OutboundDelivery): Promise<SendResult>;
   /** Shows the customer that the agent is working on an answer (typing indicator), where the platform can. */
   typing?(account: ChannelAccountRef, threadKey: string): Promise<void>;
+  /**
+   * Shows the customer their message was seen (Messenger's "seen", WhatsApp's blue ticks), where
+   * the platform can. The worker calls it when it takes the message up, not the webhook: the
+   * acknowledgement stays one INSERT, and "seen" means Parley has actually read it.
+   */
+  markSeen?(account: ChannelAccountRef, threadKey: string, channelMessageId: string | null): Promise<void>;
 }
 
 export const HOUR_MS = 3_600_000;

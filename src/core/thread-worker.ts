@@ -244,6 +244,10 @@ export class ThreadWorker {
       (await this.#continueOpen(next, adapter.capabilities.inactivityLifetimeMs, now)) ??
       (await this.#startNew(next, adapter.capabilities, now)) ??
       (await this.#place(next, adapter.capabilities, deliveredOnCommit, now));
+    // Only a courtesy, like the typing indicator: it must never cost the customer their answer.
+    adapter.markSeen?.(account, thread.threadKey, message.channelMessageId).catch((err: unknown) => {
+      this.deps.log.warn({ err, threadId: message.threadId }, "marking the message seen failed");
+    });
     if (conversation.announced) {
       await this.#signalReply(message.threadId, deliveredOnCommit);
       await database.notify(EVENTS_CHANNEL, message.workspaceId);

@@ -95,6 +95,10 @@ export class MessengerAdapter implements ChannelAdapter {
     return { state: "sent", channelMessageId: lastId };
   }
 
+  markSeen(account: ChannelAccountRef, threadKey: string): Promise<void> {
+    return this.senderAction(account, threadKey, "mark_seen");
+  }
+
   /** Shown while the agent prepares an answer; Messenger clears it when the answer arrives. */
   typing(account: ChannelAccountRef, threadKey: string): Promise<void> {
     return this.senderAction(account, threadKey, "typing_on");

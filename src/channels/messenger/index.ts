@@ -85,18 +85,13 @@ export function createMessengerChannel(deps: MessengerDeps): ChannelModule {
       );
       return;
     }
-    const received = await receiveInbound(deps.database, {
+    await receiveInbound(deps.database, {
       channelAccountId: account.id,
       workspaceId: account.workspaceId,
       threadKey: event.sender.id,
       contact: { externalId: event.sender.id },
       ...customer,
     });
-    if (!received.duplicate) {
-      adapter.senderAction(account, event.sender.id, "mark_seen").catch((err: unknown) => {
-        log.warn({ err, pageId: account.externalId }, "mark_seen failed");
-      });
-    }
   }
 
   const router = new Router();

@@ -107,6 +107,12 @@ export class WhatsappAdapter implements ChannelAdapter {
     return { state: "sent", channelMessageId: lastId };
   }
 
+  /** Blue ticks for a Cloud API message; a linked device's phone shows its own. */
+  async markSeen(account: ChannelAccountRef, _threadKey: string, wamid: string | null): Promise<void> {
+    if (!wamid || whatsappTransport(account) === "linked_device") return;
+    await this.markRead(account, wamid);
+  }
+
   /** Shows the customer's message as read (blue ticks), as a person reading it would. */
   async markRead(account: ChannelAccountRef, wamid: string): Promise<void> {
     const access = whatsappAccess(this.deps.secrets, account);

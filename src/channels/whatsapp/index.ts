@@ -88,7 +88,7 @@ export function createWhatsappChannel(deps: WhatsappDeps): ChannelModule {
         attachments.push(attachment);
       }
       const name = value.contacts?.find((c) => c.wa_id === message.from)?.profile?.name;
-      const received = await receiveInbound(deps.database, {
+      await receiveInbound(deps.database, {
         channelAccountId: account.id,
         workspaceId: account.workspaceId,
         threadKey: message.from,
@@ -98,11 +98,6 @@ export function createWhatsappChannel(deps: WhatsappDeps): ChannelModule {
         attachments,
         channelData: customer.channelData,
       });
-      if (!received.duplicate) {
-        adapter.markRead(account, message.id).catch((err: unknown) => {
-          log.warn({ err, phoneNumberId: account.externalId }, "marking a message read failed");
-        });
-      }
     }
   }
 
