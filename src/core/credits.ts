@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { agents, creditAccounts, creditLedger } from "../db/schema.js";
 
@@ -93,22 +93,4 @@ export async function agentGate(tx: Tx, agentId: string): Promise<AgentGate> {
 
 export function gateForBalance(balance: number, price: number): AgentGate {
   return price > 0 && balance < price ? "out_of_credits" : "takes";
-}
-
-/**
- * CTE text that charges `conversationId` when the workspace's rule is `first-agent-reply`. It
- * needs CTEs `conv` (the conversation row, with `preview`) and `reply` (the reply just inserted,
- * empty when it was a duplicate) before it. ON CONFLICT with the unique index makes a second
- * charge a no-op, whatever raced.
- */
-export function firstReplyChargeSql(input: { workspaceId: string; conversationId: string; now: Date }) {
-  return sql`
-    INSERT INTO credit_ledger (workspace_id, kind, amount, reason, conversation_id, actor, created_at)
-    SELECT ${input.workspaceId}, 'charge', -ca.price_per_conversation, 'first agent reply',
-           ${input.conversationId}, 'system', ${input.now.toISOString()}::timestamptz
-    FROM credit_accounts ca, conv
-    WHERE ca.workspace_id = ${input.workspaceId} AND ca.charge_rule = 'first-agent-reply'
-      AND ca.price_per_conversation > 0 AND NOT conv.preview AND EXISTS (SELECT 1 FROM reply)
-    ON CONFLICT (conversation_id) WHERE kind = 'charge' DO NOTHING
-    RETURNING id`;
 }

@@ -1,8 +1,6 @@
-import { sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
 import type { Citation, ConversationHolder } from "../db/schema.js";
-import { firstReplyChargeSql } from "./credits.js";
-import { type EventType, webhookStateSql } from "./events/record.js";
+import type { EventType } from "./events/record.js";
 
 /**
  * What the worker says in answer to one inbound message, and what changes with it: the agent's
@@ -53,80 +51,113 @@ export interface CommitResult {
  * Channels whose replies are visible the moment they are committed (the live chat) skip the
  * outbox: the reply is stored as delivered.
  */
+/**
+ * Constant text, so nothing is built per reply: what varies is in the parameters. $1 thread,
+ * $2 lease owner, $3 now, $4–$7 the hand-off (whether, holder, holder id, reason), $8 asked to
+ * rephrase, $9–$10 the dialogue step (whether to set it, and to what), $11 chargeable (the
+ * agent says something), $12 workspace, $13 conversation, $14 expected holder, $15 something is
+ * said, $16 channel account, $17 author, $18 text, $19 citations, $20 language, $21 the inbound
+ * message, $22 the reply's delivery state, $23 delivered on commit, $24 events.
+ */
+const COMMIT_OUTBOUND = `
+  WITH lease AS (
+    SELECT 1 FROM thread_work WHERE thread_id = $1::uuid AND lease_owner = $2::text
+  ), conv AS (
+    UPDATE conversations
+    SET last_activity_at = $3::timestamptz,
+        holder = CASE WHEN $4::boolean THEN $5::text ELSE holder END,
+        holder_id = CASE WHEN $4::boolean THEN $6::text ELSE holder_id END,
+        handoff_reason = CASE WHEN $4::boolean THEN $7::text ELSE handoff_reason END,
+        handed_off_at = CASE WHEN $4::boolean THEN coalesce(handed_off_at, $3::timestamptz) ELSE handed_off_at END,
+        rephrase_requested_at = CASE WHEN $8::boolean THEN $3::timestamptz ELSE rephrase_requested_at END,
+        handoff_step = CASE WHEN $9::boolean THEN $10::text ELSE handoff_step END,
+        charged_at = CASE
+          WHEN charged_at IS NULL AND NOT preview AND $11::boolean AND EXISTS (
+            SELECT 1 FROM credit_accounts ca WHERE ca.workspace_id = $12::uuid
+              AND ca.charge_rule = 'first-agent-reply' AND ca.price_per_conversation > 0)
+          THEN $3::timestamptz ELSE charged_at END
+    WHERE id = $13::uuid AND holder = $14::text AND EXISTS (SELECT 1 FROM lease)
+    RETURNING id, preview
+  ), thread AS (
+    UPDATE channel_threads SET last_seq = last_seq + 1
+    WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM conv) AND $15::boolean
+    RETURNING last_seq
+  ), reply AS (
+    INSERT INTO messages (workspace_id, channel_account_id, thread_id, conversation_id, seq, direction,
+                          author_kind, text, citations, language, in_reply_to_id, delivery_state)
+    SELECT $12::uuid, $16::uuid, $1::uuid, $13::uuid, thread.last_seq, 'out', $17::text, $18::text,
+           $19::jsonb, $20::text, $21::uuid, $22::text
+    FROM thread
+    ON CONFLICT (in_reply_to_id) DO NOTHING
+    RETURNING id, seq
+  ), queued AS (
+    INSERT INTO outbox (message_id, thread_id, seq)
+    SELECT id, $1::uuid, seq FROM reply WHERE NOT $23::boolean
+  ), charge AS (
+    -- The first-agent-reply rule; the unique index makes a second charge a no-op, whatever raced.
+    INSERT INTO credit_ledger (workspace_id, kind, amount, reason, conversation_id, actor, created_at)
+    SELECT $12::uuid, 'charge', -ca.price_per_conversation, 'first agent reply', $13::uuid, 'system',
+           $3::timestamptz
+    FROM credit_accounts ca, conv
+    WHERE $11::boolean AND ca.workspace_id = $12::uuid AND ca.charge_rule = 'first-agent-reply'
+      AND ca.price_per_conversation > 0 AND NOT conv.preview AND EXISTS (SELECT 1 FROM reply)
+    ON CONFLICT (conversation_id) WHERE kind = 'charge' DO NOTHING
+    RETURNING id
+  ), announced AS (
+    INSERT INTO events (workspace_id, type, conversation_id, data, created_at, webhook_state)
+    SELECT $12::uuid, e.type, $13::uuid, e.data, $3::timestamptz,
+           (SELECT CASE WHEN w.webhook_url IS NULL THEN 'none' ELSE 'pending' END
+            FROM workspaces w WHERE w.id = $12::uuid)
+    FROM jsonb_to_recordset($24::jsonb) AS e(type text, data jsonb)
+    WHERE EXISTS (SELECT 1 FROM conv)
+  ), processed AS (
+    UPDATE messages SET processed_at = $3::timestamptz, delivery_state = 'processed'
+    WHERE id = $21::uuid AND EXISTS (SELECT 1 FROM lease)
+  )
+  SELECT EXISTS (SELECT 1 FROM lease) AS leased, EXISTS (SELECT 1 FROM conv) AS held,
+         (SELECT id FROM reply) AS reply_id, EXISTS (SELECT 1 FROM charge) AS charged`;
+
 export async function commitOutbound(
   database: Database,
   owner: string,
   c: OutboundCommit,
   tx?: Tx,
 ): Promise<CommitResult> {
-  const now = sql`${c.now.toISOString()}::timestamptz`;
-  const chargeable = c.author === "agent" && c.text !== null;
   const handOff = c.handOff;
-  const events = c.events ?? [];
-  const [result] = await database.rows<{
+  const [result] = await database.query<{
     leased: boolean;
     held: boolean;
     reply_id: string | null;
     charged: boolean;
   }>(
-    sql`
-      WITH lease AS (
-        SELECT 1 FROM thread_work WHERE thread_id = ${c.inbound.threadId} AND lease_owner = ${owner}
-      ), conv AS (
-        UPDATE conversations
-        SET last_activity_at = ${now},
-            holder = ${handOff ? sql`${handOff.holder}` : sql`holder`},
-            holder_id = ${handOff ? sql`${handOff.holderId}` : sql`holder_id`},
-            handoff_reason = ${handOff ? sql`${handOff.reason}` : sql`handoff_reason`},
-            handed_off_at = ${handOff ? sql`coalesce(handed_off_at, ${now})` : sql`handed_off_at`},
-            rephrase_requested_at = ${c.askedToRephrase ? now : sql`rephrase_requested_at`},
-            handoff_step = ${c.handoffStep === undefined ? sql`handoff_step` : sql`${c.handoffStep}`},
-            charged_at = CASE
-              WHEN charged_at IS NULL AND NOT preview AND ${chargeable}::boolean AND EXISTS (
-                SELECT 1 FROM credit_accounts ca WHERE ca.workspace_id = ${c.inbound.workspaceId}
-                  AND ca.charge_rule = 'first-agent-reply' AND ca.price_per_conversation > 0)
-              THEN ${now} ELSE charged_at END
-        WHERE id = ${c.conversationId} AND holder = ${c.expectedHolder} AND EXISTS (SELECT 1 FROM lease)
-        RETURNING id, preview
-      ), thread AS (
-        UPDATE channel_threads SET last_seq = last_seq + 1
-        WHERE id = ${c.inbound.threadId} AND EXISTS (SELECT 1 FROM conv) AND ${c.text !== null}::boolean
-        RETURNING last_seq
-      ), reply AS (
-        INSERT INTO messages (workspace_id, channel_account_id, thread_id, conversation_id, seq, direction,
-                              author_kind, text, citations, language, in_reply_to_id, delivery_state)
-        SELECT ${c.inbound.workspaceId}, ${c.inbound.channelAccountId}, ${c.inbound.threadId}, ${c.conversationId},
-               thread.last_seq, 'out', ${c.author}, ${c.text}, ${JSON.stringify(c.citations)}::jsonb, ${c.language},
-               ${c.inbound.id}, ${c.deliveredOnCommit ? "delivered" : "pending"}
-        FROM thread
-        ON CONFLICT (in_reply_to_id) DO NOTHING
-        RETURNING id, seq
-      ), queued AS (
-        INSERT INTO outbox (message_id, thread_id, seq)
-        SELECT id, ${c.inbound.threadId}, seq FROM reply WHERE NOT ${c.deliveredOnCommit}::boolean
-      ), charge AS (
-        ${
-          chargeable
-            ? firstReplyChargeSql({
-                workspaceId: c.inbound.workspaceId,
-                conversationId: c.conversationId,
-                now: c.now,
-              })
-            : sql`SELECT NULL::bigint AS id WHERE false`
-        }
-      ), announced AS (
-        INSERT INTO events (workspace_id, type, conversation_id, data, created_at, webhook_state)
-        SELECT ${c.inbound.workspaceId}, e.type, ${c.conversationId}, e.data, ${now},
-               ${webhookStateSql(sql`${c.inbound.workspaceId}::uuid`)}
-        FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e(type text, data jsonb)
-        WHERE EXISTS (SELECT 1 FROM conv)
-      ), processed AS (
-        UPDATE messages SET processed_at = ${now}, delivery_state = 'processed'
-        WHERE id = ${c.inbound.id} AND EXISTS (SELECT 1 FROM lease)
-      )
-      SELECT EXISTS (SELECT 1 FROM lease) AS leased, EXISTS (SELECT 1 FROM conv) AS held,
-             (SELECT id FROM reply) AS reply_id, EXISTS (SELECT 1 FROM charge) AS charged`,
-    tx,
+    COMMIT_OUTBOUND,
+    [
+      c.inbound.threadId,
+      owner,
+      c.now.toISOString(),
+      handOff !== undefined,
+      handOff?.holder ?? null,
+      handOff?.holderId ?? null,
+      handOff?.reason ?? null,
+      c.askedToRephrase === true,
+      c.handoffStep !== undefined,
+      c.handoffStep ?? null,
+      c.author === "agent" && c.text !== null,
+      c.inbound.workspaceId,
+      c.conversationId,
+      c.expectedHolder,
+      c.text !== null,
+      c.inbound.channelAccountId,
+      c.author,
+      c.text,
+      JSON.stringify(c.citations),
+      c.language,
+      c.inbound.id,
+      c.deliveredOnCommit ? "delivered" : "pending",
+      c.deliveredOnCommit,
+      JSON.stringify(c.events ?? []),
+    ],
+    { tx },
   );
   return {
     leased: Boolean(result?.leased),
