@@ -1,11 +1,11 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
+import { fromJsonRow } from "../db/json-rows.js";
 import { type ConversationHolder, contacts, conversations, type SenderHints } from "../db/schema.js";
 import type { ChannelCapabilities } from "./channel.js";
 import { type AgentGate, agentGate } from "./credits.js";
 import { closeConversations } from "./lifecycle.js";
 import type { Metrics } from "./metrics.js";
-import { fromJsonRow } from "./next-inbound.js";
 
 export type ConversationRow = typeof conversations.$inferSelect;
 

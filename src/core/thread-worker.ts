@@ -362,12 +362,7 @@ export class ThreadWorker {
   async #continueOpen(next: NextInbound, lifetimeMs: number, now: Date): Promise<Placement | undefined> {
     const { message, open } = next;
     if (!open || now.getTime() - open.lastActivityAt.getTime() >= lifetimeMs) return undefined;
-    const { language } = decideLanguage({
-      text: message.text,
-      locale: message.senderHints.messageLocale,
-      conversationLanguage: open.language,
-      contactLocale: message.senderHints.locale,
-    });
+    const language = messageLanguage(message, open.language);
     const continued = await continueConversation(this.deps.database, {
       message,
       contactExternalId: next.thread.contactExternalId,
@@ -400,12 +395,7 @@ export class ThreadWorker {
   ): Promise<Placement | undefined> {
     const { message, account } = next;
     if (next.open || capabilities.reopensAfterClose || !account.agentId) return undefined;
-    const { language } = decideLanguage({
-      text: message.text,
-      locale: message.senderHints.messageLocale,
-      conversationLanguage: null,
-      contactLocale: message.senderHints.locale,
-    });
+    const language = messageLanguage(message, null);
     const started = await startConversation(this.deps.database, {
       message,
       contactExternalId: next.thread.contactExternalId,
@@ -452,12 +442,7 @@ export class ThreadWorker {
         now,
         metrics: this.deps.metrics,
       });
-      const { language } = decideLanguage({
-        text: message.text,
-        locale: message.senderHints.messageLocale,
-        conversationLanguage: conv.language,
-        contactLocale: message.senderHints.locale,
-      });
+      const language = messageLanguage(message, conv.language);
       const holdsIt = conv.holder === "agent" && conv.agentId !== null;
       await tx
         .update(conversations)
@@ -637,6 +622,16 @@ export class ThreadWorker {
       this.deps.answerer.answer({ agent, language, question: message.text, history, passages, signal }),
     );
   }
+}
+
+/** The language a message is answered in, given its conversation's language so far. */
+function messageLanguage(message: NextInbound["message"], conversationLanguage: string | null): string {
+  return decideLanguage({
+    text: message.text,
+    locale: message.senderHints.messageLocale,
+    conversationLanguage,
+    contactLocale: message.senderHints.locale,
+  }).language;
 }
 
 /** `handoff.requested`, and `handoff.assigned` when the routing found a person at once. */
