@@ -1,4 +1,3 @@
-import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { normalizeLanguage } from "../language.js";
 import type { Passage } from "./types.js";
@@ -37,20 +36,11 @@ const HEADING_MAX_LENGTH = 80;
  * keeps function words. Left in, they would match almost any text and inflate coverage.
  * (Lexemes are unaccented by the configuration, hence "sa" for "są".)
  */
-const UNSTEMMED_STOP_WORDS: Record<string, ReadonlySet<string>> = {
-  pl: new Set(
-    (
-      "a aby ale albo ani bez by byc co czy dla do gdzie go i ich ja jak jaka jaki jakie jest jestem " +
-      "jestescie jesli juz kiedy ktora ktore ktory lub ma macie mam mi mnie moge moj moja na nad nam nas " +
-      "nie o od oraz po pod prosze przez przy sa sie tak ten to tu tylko w was wasz wasze we z za ze"
-    ).split(" "),
-  ),
-};
-
-interface LanguageQuery {
-  language: string;
-  lexemes: string[];
-}
+const POLISH_STOP_WORDS = (
+  "a aby ale albo ani bez by byc co czy dla do gdzie go i ich ja jak jaka jaki jakie jest jestem " +
+  "jestescie jesli juz kiedy ktora ktore ktory lub ma macie mam mi mnie moge moj moja na nad nam nas " +
+  "nie o od oraz po pod prosze przez przy sa sie tak ten to tu tylko w was wasz wasze we z za ze"
+).split(" ");
 
 interface ShortAnswerHit {
   id: string;
@@ -79,16 +69,90 @@ interface ParagraphRow {
   matched: string[];
 }
 
+/**
+ * The whole search in one statement, with constant text: the question's lexemes once per
+ * language the agent has content in (Polish stop words taken out), each language's OR query of
+ * them — quoted so that PostgreSQL takes them as they are instead of stemming them a second
+ * time — the best short answers and articles, and the articles' paragraphs with the query terms
+ * each holds (computed here, so large articles never travel whole). Every part is scoped by
+ * workspace *and* agent. $1 workspace, $2 agent, $3 question, $4 Polish stop words,
+ * $5 candidates per kind.
+ */
+const SEARCH = `
+  WITH content_languages AS (
+    SELECT language FROM short_answers WHERE workspace_id = $1::uuid AND agent_id = $2::uuid
+    UNION
+    SELECT language FROM knowledge_articles WHERE workspace_id = $1::uuid AND agent_id = $2::uuid
+  ), lexed AS (
+    SELECT c.language,
+           ARRAY(SELECT lexeme
+                 FROM unnest(tsvector_to_array(to_tsvector(parley_ts_config(c.language), $3::text))) AS lexeme
+                 WHERE lower(split_part(translate(c.language, '_.@', '---'), '-', 1)) <> 'pl'
+                    OR lexeme <> ALL ($4::text[])) AS lexemes
+    FROM content_languages c
+  ), q AS (
+    SELECT language, lexemes,
+           array_to_string(ARRAY(SELECT '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''''
+                                 FROM unnest(lexemes) AS lexeme), ' | ')::tsquery AS query
+    FROM lexed WHERE cardinality(lexemes) > 0
+  ), short_hits AS (
+    SELECT s.id, s.question, s.answer, s.language,
+           ts_rank_cd(s.search_vector, q.query) AS rank, cardinality(q.lexemes) AS lexeme_count,
+           ARRAY(SELECT unnest(q.lexemes) INTERSECT SELECT unnest(tsvector_to_array(s.search_vector))) AS matched
+    FROM short_answers s JOIN q ON q.language = s.language
+    WHERE s.workspace_id = $1::uuid AND s.agent_id = $2::uuid AND s.search_vector @@ q.query
+    ORDER BY rank DESC
+    LIMIT $5::int
+  ), article_hits AS (
+    SELECT a.id, a.title, a.url, a.language, a.is_private,
+           ts_rank_cd(a.search_vector, q.query) AS rank, cardinality(q.lexemes) AS lexeme_count,
+           ARRAY(SELECT unnest(q.lexemes) INTERSECT
+                 SELECT unnest(tsvector_to_array(to_tsvector(parley_ts_config(a.language), a.title)))) AS title_matched
+    FROM knowledge_articles a JOIN q ON q.language = a.language
+    WHERE a.workspace_id = $1::uuid AND a.agent_id = $2::uuid AND a.search_vector @@ q.query
+    ORDER BY rank DESC
+    LIMIT $5::int
+  ), paragraphs AS (
+    SELECT a.id AS article_id, p.paragraph, p.ord,
+           ARRAY(SELECT unnest(q.lexemes) INTERSECT
+                 SELECT unnest(tsvector_to_array(to_tsvector(parley_ts_config(a.language), p.paragraph)))) AS matched
+    FROM article_hits h
+      JOIN knowledge_articles a ON a.id = h.id
+      JOIN q ON q.language = a.language
+      CROSS JOIN LATERAL regexp_split_to_table(a.body, '\\n\\s*\\n') WITH ORDINALITY AS p(paragraph, ord)
+  )
+  SELECT (SELECT coalesce(json_agg(h ORDER BY h.rank DESC), '[]') FROM short_hits h) AS short_answers,
+         (SELECT coalesce(json_agg(h ORDER BY h.rank DESC), '[]') FROM article_hits h) AS articles,
+         (SELECT coalesce(json_agg(json_build_object('article_id', p.article_id, 'paragraph', p.paragraph,
+                                                     'matched', p.matched) ORDER BY p.article_id, p.ord), '[]')
+          FROM paragraphs p) AS paragraphs`;
+
 export async function retrievePassages(database: Database, input: RetrievalInput): Promise<Passage[]> {
   const limit = input.limit ?? DEFAULT_LIMIT;
-  const queries = await questionLexemes(database, input);
-  if (queries.length === 0) return [];
-  const candidates = limit * CANDIDATES_PER_PASSAGE;
-  const [shortAnswers, articles] = await Promise.all([
-    searchShortAnswers(database, input, queries, candidates),
-    searchArticles(database, input, queries, candidates),
+  const [found] = await database.query<{
+    short_answers: ShortAnswerHit[];
+    articles: ArticleHit[];
+    paragraphs: ParagraphRow[];
+  }>(SEARCH, [
+    input.workspaceId,
+    input.agentId,
+    input.question,
+    POLISH_STOP_WORDS,
+    limit * CANDIDATES_PER_PASSAGE,
   ]);
-  const passages = [...shortAnswers.map(shortAnswerPassage), ...articles];
+  if (!found) return [];
+  const paragraphs = found.paragraphs
+    .map((p) => ({ ...p, paragraph: p.paragraph.trim() }))
+    .filter((p) => p.paragraph !== "");
+  const passages = [
+    ...found.short_answers.map(shortAnswerPassage),
+    ...found.articles.map((hit) =>
+      articlePassage(
+        hit,
+        paragraphs.filter((p) => p.article_id === hit.id),
+      ),
+    ),
+  ];
   const conversationLanguage = normalizeLanguage(input.language);
   const score = (p: Passage) =>
     p.coverage + (normalizeLanguage(p.language) === conversationLanguage ? SAME_LANGUAGE_BOOST : 0);
@@ -97,110 +161,6 @@ export async function retrievePassages(database: Database, input: RetrievalInput
   return passages
     .sort((a, b) => score(b) - score(a) || kindOrder(a) - kindOrder(b) || b.rank - a.rank)
     .slice(0, limit);
-}
-
-/** The question as search terms, once per language the agent has content in. */
-async function questionLexemes(database: Database, input: RetrievalInput): Promise<LanguageQuery[]> {
-  const rows = await database.rows<{ language: string; lexemes: string[] }>(sql`
-    SELECT language, tsvector_to_array(to_tsvector(parley_ts_config(language), ${input.question})) AS lexemes
-    FROM (
-      SELECT language FROM short_answers
-      WHERE workspace_id = ${input.workspaceId} AND agent_id = ${input.agentId}
-      UNION
-      SELECT language FROM knowledge_articles
-      WHERE workspace_id = ${input.workspaceId} AND agent_id = ${input.agentId}
-    ) AS content_languages
-  `);
-  return rows
-    .map((row) => {
-      const stopWords = UNSTEMMED_STOP_WORDS[normalizeLanguage(row.language) ?? ""];
-      return { language: row.language, lexemes: row.lexemes.filter((l) => !stopWords?.has(l)) };
-    })
-    .filter((q) => q.lexemes.length > 0);
-}
-
-/**
- * One row per content language: the OR of the question's lexemes, quoted so that PostgreSQL
- * takes them as they are instead of stemming them a second time.
- */
-function queryTable(queries: LanguageQuery[]): SQL {
-  const rows = queries.map(
-    (q) => sql`(${q.language}, ${orQuery(q.lexemes)}::tsquery, ${textArray(q.lexemes)}::text[])`,
-  );
-  return sql`(VALUES ${sql.join(rows, sql`, `)}) AS q(language, query, lexemes)`;
-}
-
-function orQuery(lexemes: string[]): string {
-  return lexemes.map((l) => `'${l.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`).join(" | ");
-}
-
-function textArray(values: string[]): string {
-  return `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
-}
-
-/** The query lexemes a document holds, computed in SQL so large articles never travel whole. */
-function matchedLexemes(vector: SQL): SQL {
-  return sql`ARRAY(SELECT unnest(q.lexemes) INTERSECT SELECT unnest(tsvector_to_array(${vector})))`;
-}
-
-async function searchShortAnswers(
-  database: Database,
-  input: RetrievalInput,
-  queries: LanguageQuery[],
-  candidates: number,
-): Promise<ShortAnswerHit[]> {
-  return database.rows<ShortAnswerHit>(sql`
-    SELECT s.id, s.question, s.answer, s.language,
-      ts_rank_cd(s.search_vector, q.query) AS rank, cardinality(q.lexemes) AS lexeme_count,
-      ${matchedLexemes(sql`s.search_vector`)} AS matched
-    FROM short_answers s JOIN ${queryTable(queries)} ON q.language = s.language
-    WHERE s.workspace_id = ${input.workspaceId} AND s.agent_id = ${input.agentId}
-      AND s.search_vector @@ q.query
-    ORDER BY rank DESC
-    LIMIT ${candidates}
-  `);
-}
-
-/** Articles are cited whole but quoted by their best paragraph(s), chosen in a second query. */
-async function searchArticles(
-  database: Database,
-  input: RetrievalInput,
-  queries: LanguageQuery[],
-  candidates: number,
-): Promise<Passage[]> {
-  const hits = await database.rows<ArticleHit>(sql`
-    SELECT a.id, a.title, a.url, a.language, a.is_private,
-      ts_rank_cd(a.search_vector, q.query) AS rank, cardinality(q.lexemes) AS lexeme_count,
-      ${matchedLexemes(sql`to_tsvector(parley_ts_config(a.language), a.title)`)} AS title_matched
-    FROM knowledge_articles a JOIN ${queryTable(queries)} ON q.language = a.language
-    WHERE a.workspace_id = ${input.workspaceId} AND a.agent_id = ${input.agentId}
-      AND a.search_vector @@ q.query
-    ORDER BY rank DESC
-    LIMIT ${candidates}
-  `);
-  if (hits.length === 0) return [];
-  const paragraphs = await database.rows<ParagraphRow>(sql`
-    SELECT a.id AS article_id, p.paragraph,
-      ${matchedLexemes(sql`to_tsvector(parley_ts_config(a.language), p.paragraph)`)} AS matched
-    FROM knowledge_articles a
-      JOIN ${queryTable(queries)} ON q.language = a.language
-      CROSS JOIN LATERAL regexp_split_to_table(a.body, ${"\\n\\s*\\n"}) WITH ORDINALITY AS p(paragraph, ord)
-    WHERE a.workspace_id = ${input.workspaceId} AND a.agent_id = ${input.agentId}
-      AND a.id IN (${sql.join(
-        hits.map((h) => sql`${h.id}`),
-        sql`, `,
-      )})
-    ORDER BY a.id, p.ord
-  `);
-  const nonEmpty = paragraphs
-    .map((p) => ({ ...p, paragraph: p.paragraph.trim() }))
-    .filter((p) => p.paragraph !== "");
-  return hits.map((hit) =>
-    articlePassage(
-      hit,
-      nonEmpty.filter((p) => p.article_id === hit.id),
-    ),
-  );
 }
 
 function shortAnswerPassage(hit: ShortAnswerHit): Passage {
