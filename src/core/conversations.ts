@@ -40,11 +40,15 @@ export async function upsertContact(
 
 /**
  * The common case in one statement: the message continues the thread's open conversation, which
- * is still within the channel's lifetime. It refreshes the contact (only when the channel told us
- * something new), moves the conversation's language and last activity, places the message (done
- * at once when nobody automated holds the conversation: it waits for a person) and points the
- * thread at its contact. The conversation is updated only while it is still open and alive, so a
- * close that won the race makes this return undefined and the caller takes the general path.
+ * is still within the channel's lifetime (and the thread already points at its contact). It
+ * refreshes the contact (only when the channel told us something new), moves the conversation's
+ * language and last activity and places the message (done at once when nobody automated holds
+ * the conversation: it waits for a person). The conversation is updated only while it is still
+ * open and alive, so a close that won the race makes this return undefined and the caller takes
+ * the general path.
+ *
+ * It never locks the thread row: storing a redelivered message locks the thread and then waits
+ * on this message's index entries, so locking the thread after the message here would deadlock.
  */
 const CONTINUE_CONVERSATION = `
   WITH contact AS (
@@ -73,10 +77,6 @@ const CONTINUE_CONVERSATION = `
     FROM conv
     WHERE messages.id = $11
     RETURNING messages.id
-  ), pointed AS (
-    UPDATE channel_threads SET contact_id = (SELECT id FROM contact)
-    WHERE id = $12 AND EXISTS (SELECT 1 FROM contact)
-      AND contact_id IS DISTINCT FROM (SELECT id FROM contact)
   )
   SELECT row_to_json(conv) AS conversation, (SELECT id FROM contact) AS contact_id
   FROM conv WHERE EXISTS (SELECT 1 FROM placed)`;
@@ -114,7 +114,6 @@ export async function continueConversation(
       input.conversationId,
       input.lifetimeMs,
       message.id,
-      message.threadId,
     ],
   );
   if (!row) return undefined;
@@ -128,11 +127,16 @@ export async function continueConversation(
  * message's language, places the message and points the thread at its contact. Undefined when
  * the agent does not take it (or is gone): the caller's general path then hands it to people and
  * tells the customer what to expect, in one transaction.
+ *
+ * The thread row is locked first, in the order storing a message takes its locks (thread, then
+ * the message's index entries): a redelivery arriving meanwhile waits instead of deadlocking.
  */
 const START_CONVERSATION = `
-  WITH contact AS (
+  WITH thread AS (
+    SELECT id FROM channel_threads WHERE id = $9 FOR NO KEY UPDATE
+  ), contact AS (
     INSERT INTO contacts (workspace_id, channel_account_id, external_id, name, email, locale)
-    VALUES ($1, $2, $3, $4, $5, $6)
+    SELECT $1, $2, $3, $4, $5, $6 FROM thread
     ON CONFLICT (channel_account_id, external_id) DO UPDATE
       SET name = coalesce(excluded.name, contacts.name),
           email = coalesce(excluded.email, contacts.email),

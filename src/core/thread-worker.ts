@@ -362,6 +362,8 @@ export class ThreadWorker {
   async #continueOpen(next: NextInbound, lifetimeMs: number, now: Date): Promise<Placement | undefined> {
     const { message, open } = next;
     if (!open || now.getTime() - open.lastActivityAt.getTime() >= lifetimeMs) return undefined;
+    // A thread that does not point at the conversation's contact yet is fixed on the general path.
+    if (next.thread.contactId !== open.contactId) return undefined;
     const language = messageLanguage(message, open.language);
     const continued = await continueConversation(this.deps.database, {
       message,
