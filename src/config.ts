@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -25,6 +26,8 @@ const envSchema = z.object({
   OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   OPENAI_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  PARLEY_ROLE: z.enum(["all", "http", "worker"]).default("all"),
+  WORKER_PROCESSES: z.union([z.literal("auto"), z.coerce.number().int().min(0).max(64)]).default("auto"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1000),
   WORK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   WORK_POLL_MS: z.coerce.number().int().min(10).default(1000),
@@ -66,6 +69,18 @@ export interface Config {
         maxAttempts: number;
       }
     | { kind: "builtin" };
+  /**
+   * What this process does. `all`: the whole gateway. `http`: the HTTP surface, the channel
+   * loops (mailboxes, linked devices) and delivery, but no answering. `worker`: answering,
+   * delivery, sweeps, event webhooks and help-desk tickets, with no HTTP (see WorkerProcesses).
+   */
+  role: Role;
+  /**
+   * How many answering processes (`worker` role) `npm start` forks beside itself when its role
+   * is `all`; then it serves HTTP and leaves the answering to them. 0 keeps everything in one
+   * process (always so with PGlite, whose data directory one process at a time may open).
+   */
+  workerProcesses: number;
   worker: { concurrency: number; leaseMs: number; pollMs: number; deliveryMaxAttempts: number };
   livechat: { tokenRateLimitPerMinute: number };
   /** Credits a new workspace is granted when it is created. */
@@ -100,6 +115,8 @@ export interface Config {
   };
 }
 
+export type Role = "all" | "http" | "worker";
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -127,6 +144,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const database: Config["database"] = e.DATABASE_URL
     ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
     : { kind: "pglite", dataDir: path.resolve(e.PARLEY_DATA_DIR) };
+  if (database.kind === "pglite" && e.PARLEY_ROLE !== "all") {
+    throw new ConfigError(
+      `Invalid configuration: PARLEY_ROLE=${e.PARLEY_ROLE} needs PostgreSQL (DATABASE_URL); the embedded database is one process`,
+    );
+  }
+  if (database.kind === "pglite" && typeof e.WORKER_PROCESSES === "number" && e.WORKER_PROCESSES > 0) {
+    throw new ConfigError(
+      "Invalid configuration: WORKER_PROCESSES needs PostgreSQL (DATABASE_URL); the embedded database is one process",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -146,6 +173,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           maxAttempts: e.OPENAI_MAX_ATTEMPTS,
         }
       : { kind: "builtin" },
+    role: e.PARLEY_ROLE,
+    workerProcesses: workerProcessesFor(e.WORKER_PROCESSES, database.kind),
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       leaseMs: Math.round(e.WORK_LEASE_SECONDS * 1000),
@@ -167,4 +196,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       chromiumPath: e.CHROMIUM_PATH,
     },
   };
+}
+
+/**
+ * `auto`: on PostgreSQL, one answering process per core but one (the HTTP process keeps that
+ * core), at most four: answering is CPU work on one event loop, and sharing that loop with the
+ * HTTP server made acknowledgements wait behind it. One core, or PGlite: everything in one.
+ */
+function workerProcessesFor(setting: number | "auto", database: Config["database"]["kind"]): number {
+  if (database === "pglite") return 0;
+  if (setting !== "auto") return setting;
+  return Math.min(4, Math.max(0, availableParallelism() - 1));
 }

@@ -1,6 +1,7 @@
 import pino from "pino";
-import { ConfigError, loadConfig } from "./config.js";
-import { startParley } from "./server.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { startParley, startParleyWorker } from "./server.js";
+import { serveParent, WorkerProcesses } from "./worker-processes.js";
 
 /** `npm start`: run the gateway until SIGTERM/SIGINT, then shut down gracefully. */
 async function main(): Promise<void> {
@@ -14,8 +15,22 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (config.role === "worker") return runWorker(config);
   const log = pino({ level: config.logLevel });
-  const parley = await startParley(config, { log });
+  // With answering processes of its own, this one serves HTTP and leaves the answering to them.
+  const children =
+    config.role === "all" && config.workerProcesses > 0
+      ? new WorkerProcesses({
+          count: config.workerProcesses,
+          log,
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+        })
+      : undefined;
+  const parley = await startParley(
+    children ? { ...config, role: "http" } : config,
+    children ? { log, workerMetrics: () => children.metrics() } : { log },
+  );
+  await children?.start();
   const base = config.publicUrl ?? parley.url;
   log.info(
     {
@@ -23,6 +38,11 @@ async function main(): Promise<void> {
       database: config.database.kind === "postgres" ? "postgres" : `pglite (${config.database.dataDir})`,
       answerer:
         config.llm.kind === "openai" ? `openai (${config.llm.model})` : "built-in (no LLM configured)",
+      answering: children
+        ? `${config.workerProcesses} worker process(es)`
+        : config.role === "http"
+          ? "elsewhere (PARLEY_ROLE=http)"
+          : "in this process",
     },
     "Parley is running",
   );
@@ -36,7 +56,33 @@ async function main(): Promise<void> {
     signals += 1;
     if (signals > 1) process.exit(1);
     log.info({ signal }, "shutting down");
-    parley.stop().then(
+    Promise.all([parley.stop(), children?.stop()]).then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+/** PARLEY_ROLE=worker: answering only, forked by a gateway or run as a deployment of its own. */
+async function runWorker(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel }).child({ role: "worker" });
+  const worker = await startParleyWorker(config, { log });
+  log.info("Parley worker is answering");
+  if (process.send) {
+    serveParent(worker, log, (code) => process.exit(code));
+    return;
+  }
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) process.exit(1);
+    log.info({ signal }, "shutting down");
+    worker.stop().then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, "shutdown failed");

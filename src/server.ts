@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
+import { AggregatorRegistry } from "prom-client";
 import { createEmailChannel } from "./channels/email/index.js";
 import { createLivechatChannel } from "./channels/livechat/index.js";
 import { createMessengerChannel } from "./channels/messenger/index.js";
@@ -8,7 +9,7 @@ import { GraphClient } from "./channels/meta/graph-client.js";
 import { createSecretBox } from "./channels/meta/secret-box.js";
 import { createWhatsappChannel } from "./channels/whatsapp/index.js";
 import type { LinkedClientFactory } from "./channels/whatsapp/linked-device/client.js";
-import type { Config } from "./config.js";
+import type { Config, Role } from "./config.js";
 import { BuiltinAnswerer } from "./core/agent/builtin-answerer.js";
 import { OpenAIAnswerer } from "./core/agent/openai-answerer.js";
 import type { Answerer } from "./core/agent/types.js";
@@ -19,7 +20,7 @@ import { DeliveryWorker } from "./core/delivery-worker.js";
 import { WebhookDispatcher } from "./core/events/webhook-dispatcher.js";
 import { TicketWorker } from "./core/helpdesk/ticket-worker.js";
 import { InactivitySweeper } from "./core/inactivity-sweeper.js";
-import { createMetrics } from "./core/metrics.js";
+import { createMetrics, type Metrics } from "./core/metrics.js";
 import { ThreadWorker } from "./core/thread-worker.js";
 import { type Database, ingestLaneSize, openDatabase } from "./db/client.js";
 import { createAdminRouter } from "./http/admin/index.js";
@@ -34,10 +35,20 @@ export interface ParleyOptions {
   database?: Database;
   /** Replaces whatsapp-web.js's Client for linked-device WhatsApp accounts (tests: no WhatsApp Web in CI). */
   whatsappWebClients?: LinkedClientFactory;
+  /**
+   * The metrics of the answering processes this one forked, merged into its GET /metrics
+   * (prom-client's cluster aggregation), so one scrape still sees the whole gateway.
+   */
+  workerMetrics?: () => Promise<MetricsSnapshot[]>;
 }
+
+/** What `Registry.getMetricsAsJSON()` returns: one process's metrics, as sent between processes. */
+export type MetricsSnapshot = Awaited<ReturnType<Metrics["registry"]["getMetricsAsJSON"]>>;
 
 export interface Parley {
   readonly config: Config;
+  /** `all` or `http` (see Config.role); an answering process is a ParleyWorker. */
+  readonly role: Exclude<Role, "worker">;
   readonly database: Database;
   readonly server: Server;
   /** http://host:port as bound (the real port when PORT=0). */
@@ -48,6 +59,17 @@ export interface Parley {
   readonly sweeper: InactivitySweeper;
   readonly webhooks: WebhookDispatcher;
   /** Graceful: stop accepting, finish in-flight work (bounded), close the database. */
+  stop(): Promise<void>;
+}
+
+/** An answering process (role `worker`): the message path's back half, with no HTTP. */
+export interface ParleyWorker {
+  readonly config: Config;
+  readonly database: Database;
+  readonly metrics: Metrics;
+  readonly threads: ThreadWorker;
+  readonly delivery: DeliveryWorker;
+  /** Graceful: finish the answers in flight (bounded), then close the database. */
   stop(): Promise<void>;
 }
 
@@ -63,8 +85,8 @@ export function answererFor(config: Config): Answerer {
     : new BuiltinAnswerer();
 }
 
-/** The composition root: config → database → core → channels → HTTP. */
-export async function startParley(config: Config, options: ParleyOptions = {}): Promise<Parley> {
+/** Every part of a gateway process, built and not yet started (which ones start is the role's choice). */
+async function assemble(config: Config, options: ParleyOptions, role: Role) {
   const log = options.log ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const database = options.database ?? (await openDatabase(config.database));
@@ -96,6 +118,8 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
       ...meta,
       linkedDevice: {
         ...config.whatsappWeb,
+        // A device is driven by the process that serves its QR code and status: never a worker.
+        enabled: config.whatsappWeb.enabled && role !== "worker",
         refreshMs: config.worker.pollMs * 5,
         clientFactory: options.whatsappWebClients,
       },
@@ -104,6 +128,11 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
   ];
   const adapters = new Map<string, ChannelAdapter>(channels.map((c) => [c.adapter.kind, c.adapter]));
 
+  // The ingest lane only serves HTTP; an answering process has the whole pool for its threads.
+  const workersPool =
+    config.database.kind === "postgres"
+      ? config.database.poolSize - (role === "worker" ? 0 : ingestLaneSize(config.database.poolSize))
+      : undefined;
   const threads = new ThreadWorker({
     database,
     clock,
@@ -113,10 +142,7 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     metrics,
     concurrency: config.worker.concurrency,
     // As many as the workers' connections: more would only queue for one while holding a thread.
-    busyLimit:
-      config.database.kind === "postgres"
-        ? Math.max(4, config.database.poolSize - ingestLaneSize(config.database.poolSize))
-        : undefined,
+    busyLimit: workersPool === undefined ? undefined : Math.max(4, workersPool),
     leaseMs: config.worker.leaseMs,
     pollMs: config.worker.pollMs,
   });
@@ -130,7 +156,6 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     leaseMs: config.worker.leaseMs,
     maxAttempts: config.worker.deliveryMaxAttempts,
   });
-
   const webhooks = new WebhookDispatcher({
     database,
     log,
@@ -160,22 +185,87 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     eventRetentionDays: config.eventRetentionDays,
   });
 
+  /**
+   * The background loops this role runs. HTTP keeps delivery (a linked device sends from the
+   * process that drives it); the answering, and the jobs that follow from it, run where the
+   * answering runs.
+   */
+  const answers = role !== "http";
+  const background = {
+    async start() {
+      if (answers) await threads.start();
+      await delivery.start();
+      if (answers) {
+        await webhooks.start();
+        await tickets.start();
+        sweeper.start();
+      }
+    },
+    async stop() {
+      await threads.stop(config.shutdownTimeoutMs);
+      await delivery.stop(config.shutdownTimeoutMs);
+      await sweeper.stop();
+      await webhooks.stop(config.shutdownTimeoutMs);
+      await tickets.stop(config.shutdownTimeoutMs);
+    },
+  };
+  const close = async () => {
+    if (ownsDatabase) await database.close();
+  };
+  return {
+    log,
+    database,
+    boot,
+    metrics,
+    meta,
+    livechat,
+    channels,
+    adapters,
+    threads,
+    delivery,
+    webhooks,
+    sweeper,
+    background,
+    close,
+  };
+}
+
+/**
+ * The composition root of a gateway that serves HTTP: config → database → core → channels →
+ * HTTP. With role `all` it also answers; with `http` it leaves that to answering processes.
+ */
+export async function startParley(config: Config, options: ParleyOptions = {}): Promise<Parley> {
+  const role = config.role;
+  if (role === "worker") throw new Error("an answering process is started with startParleyWorker");
+  const parts = await assemble(config, options, role);
+  const { log, database, metrics, channels, livechat, background } = parts;
+  const { workerMetrics } = options;
+
   let accepting = true;
   const app = createHttpApp({
     database,
     log,
     metrics,
+    metricsText: workerMetrics
+      ? async () => {
+          const merged = AggregatorRegistry.aggregate([
+            await metrics.registry.getMetricsAsJSON(),
+            ...(await workerMetrics()),
+          ]);
+          return merged.metrics();
+        }
+      : undefined,
     trustProxy: config.trustProxy,
     routers: [
       ...channels.flatMap((c) => (c.router ? [c.router] : [])),
       createAdminRouter({
         database,
         log,
-        clock,
+        clock: options.clock ?? systemClock,
         config,
-        secrets: meta.secrets,
+        secrets: parts.meta.secrets,
         previews: livechat.previews,
-        adapters,
+        adapters: parts.adapters,
         metrics,
       }),
     ],
@@ -189,11 +279,7 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
   });
 
   for (const c of channels) await c.start?.();
-  await threads.start();
-  await delivery.start();
-  await webhooks.start();
-  await tickets.start();
-  sweeper.start();
+  await background.start();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -207,29 +293,51 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
       accepting = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await threads.stop(config.shutdownTimeoutMs);
-      await delivery.stop(config.shutdownTimeoutMs);
-      await sweeper.stop();
-      await webhooks.stop(config.shutdownTimeoutMs);
-      await tickets.stop(config.shutdownTimeoutMs);
+      await background.stop();
       for (const c of channels) await c.stop?.();
       server.closeAllConnections();
       await closed;
-      if (ownsDatabase) await database.close();
+      await parts.close();
     })();
     return stopping;
   };
 
   return {
     config,
+    role,
     database,
     server,
     url,
-    adminToken: boot.adminToken,
-    threads,
-    delivery,
-    sweeper,
-    webhooks,
+    adminToken: parts.boot.adminToken,
+    threads: parts.threads,
+    delivery: parts.delivery,
+    sweeper: parts.sweeper,
+    webhooks: parts.webhooks,
     stop,
+  };
+}
+
+/**
+ * An answering process: the same parts as a gateway, with no HTTP server and no channel loops
+ * (mailboxes and linked devices are read by the HTTP process). It shares the database, and so
+ * the work, with every other process; signals reach it through PostgreSQL NOTIFY.
+ */
+export async function startParleyWorker(config: Config, options: ParleyOptions = {}): Promise<ParleyWorker> {
+  const parts = await assemble(config, options, "worker");
+  await parts.background.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    database: parts.database,
+    metrics: parts.metrics,
+    threads: parts.threads,
+    delivery: parts.delivery,
+    stop() {
+      stopping ??= (async () => {
+        await parts.background.stop();
+        await parts.close();
+      })();
+      return stopping;
+    },
   };
 }

@@ -10,6 +10,8 @@ export interface HttpAppDeps {
   database: Database;
   log: Logger;
   metrics: Metrics;
+  /** The metrics text to serve instead of this process's registry (merged with answering processes'). */
+  metricsText?: (() => Promise<string>) | undefined;
   trustProxy: boolean;
   /** Routers of the channels and the admin API, mounted in order. */
   routers: Router[];
@@ -36,7 +38,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   });
   ops.get("/metrics", async (ctx) => {
     ctx.type = deps.metrics.registry.contentType;
-    ctx.body = await deps.metrics.registry.metrics();
+    ctx.body = await (deps.metricsText ?? (() => deps.metrics.registry.metrics()))();
   });
   app.use(ops.routes()).use(ops.allowedMethods());
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());

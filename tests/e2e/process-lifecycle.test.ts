@@ -55,6 +55,8 @@ for (const engine of engines) {
         OPENAI_MAX_ATTEMPTS: "1",
         WORK_LEASE_SECONDS: "2",
         WORK_POLL_MS: "200",
+        // One process, so "killed" means the whole gateway: answering processes have their own file.
+        WORKER_PROCESSES: "0",
       };
     }
 

@@ -1,0 +1,30 @@
+import { availableParallelism } from "node:os";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const POSTGRES = { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test" };
+
+describe("configuration: roles and answering processes", () => {
+  it("is one process doing everything on the embedded database, whatever the machine", () => {
+    const config = loadConfig({});
+    expect(config.role).toBe("all");
+    expect(config.workerProcesses).toBe(0);
+  });
+
+  it("on PostgreSQL forks one answering process per core but one, at most four", () => {
+    const config = loadConfig(POSTGRES);
+    expect(config.workerProcesses).toBe(Math.min(4, Math.max(0, availableParallelism() - 1)));
+    expect(loadConfig({ ...POSTGRES, WORKER_PROCESSES: "0" }).workerProcesses).toBe(0);
+    expect(loadConfig({ ...POSTGRES, WORKER_PROCESSES: "6" }).workerProcesses).toBe(6);
+    expect(loadConfig({ ...POSTGRES, PARLEY_ROLE: "http" }).role).toBe("http");
+    expect(loadConfig({ ...POSTGRES, PARLEY_ROLE: "worker" }).role).toBe("worker");
+  });
+
+  it("refuses what the embedded database cannot do, and nonsense, with the variable's name", () => {
+    expect(() => loadConfig({ WORKER_PROCESSES: "2" })).toThrow(/WORKER_PROCESSES needs PostgreSQL/);
+    expect(() => loadConfig({ PARLEY_ROLE: "worker" })).toThrow(/PARLEY_ROLE=worker needs PostgreSQL/);
+    expect(() => loadConfig({ ...POSTGRES, WORKER_PROCESSES: "many" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...POSTGRES, WORKER_PROCESSES: "-1" })).toThrow(/WORKER_PROCESSES/);
+    expect(() => loadConfig({ ...POSTGRES, PARLEY_ROLE: "both" })).toThrow(/PARLEY_ROLE/);
+  });
+});
