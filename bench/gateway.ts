@@ -69,6 +69,10 @@ export async function withGateway<T>(
           LIVECHAT_TOKEN_RATE_LIMIT: "1000000",
           // Deliveries still in flight when the last answer is committed get time to finish.
           SHUTDOWN_TIMEOUT_MS: "10000",
+          // To compare topologies: the gateway's own default (answering processes on PostgreSQL) otherwise.
+          ...(process.env.BENCH_WORKER_PROCESSES
+            ? { WORKER_PROCESSES: process.env.BENCH_WORKER_PROCESSES }
+            : {}),
           ...extras.env,
         },
       });

@@ -40,7 +40,8 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *
  * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
  * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
- * and drop databases on); BENCH_PROFILE=1 to write the gateway's CPU profiles (--cpu-prof).
+ * and drop databases on); BENCH_PROFILE=1 to write the gateway's CPU profiles (--cpu-prof);
+ * BENCH_WORKER_PROCESSES sets the gateway's WORKER_PROCESSES (e.g. 0 to answer in the HTTP process).
  */
 
 /** The gateway's own default pool; the baseline gets the same. */

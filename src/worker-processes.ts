@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
+import { setPriority } from "node:os";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { MetricsSnapshot, ParleyWorker } from "./server.js";
@@ -26,6 +27,13 @@ const HEALTHY_RUN_MS = 60_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 const READY_TIMEOUT_MS = 60_000;
 const METRICS_TIMEOUT_MS = 2_000;
+/**
+ * Answering runs at a lower CPU priority than HTTP: when both want the cores, acknowledging a
+ * channel comes first (Meta redelivers, and eventually disables, webhooks that are slow to
+ * answer), and answering catches up as soon as the burst is over. The same choice the
+ * in-process permits make (see permits.ts), made by the operating system's scheduler.
+ */
+const ANSWERING_NICENESS = 10;
 
 interface Slot {
   index: number;
@@ -124,6 +132,13 @@ export class WorkerProcesses {
     });
     slot.child = child;
     slot.startedAt = Date.now();
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, ANSWERING_NICENESS);
+      } catch (err) {
+        log.debug({ err }, "could not lower the worker process's CPU priority");
+      }
+    }
     log.info({ worker: slot.index, childPid: child.pid }, "worker process started");
 
     const ready = new Promise<void>((resolve) => {

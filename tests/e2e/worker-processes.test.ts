@@ -17,6 +17,8 @@ describe("answering in worker processes (postgres)", () => {
   let stub: OpenAIStub;
   let tdb: TestDatabase;
   let gateway: ChildGateway | undefined;
+  /** Every answering process a test saw, so a failed test leaves none running. */
+  const seen = new Set<number>();
 
   beforeAll(async () => {
     stub = await OpenAIStub.start({
@@ -27,10 +29,11 @@ describe("answering in worker processes (postgres)", () => {
     await stub.close();
   });
   afterEach(async () => {
-    const children = gateway ? childPids(gateway) : [];
+    if (gateway) for (const pid of childPids(gateway)) seen.add(pid);
     await gateway?.kill("SIGKILL");
     gateway = undefined;
-    for (const pid of children) if (alive(pid)) process.kill(pid, "SIGKILL");
+    for (const pid of seen) if (alive(pid)) process.kill(pid, "SIGKILL");
+    seen.clear();
     stub.release();
     stub.reset();
     await tdb.drop();
@@ -55,9 +58,11 @@ describe("answering in worker processes (postgres)", () => {
 
   /** The answering children the gateway said it started, in order. */
   function childPids(g: ChildGateway): number[] {
-    return logEntries(g)
+    const pids = logEntries(g)
       .filter((e) => e.msg === "worker process started")
       .map((e) => Number(e.childPid));
+    for (const pid of pids) seen.add(pid);
+    return pids;
   }
 
   function logEntries(g: ChildGateway): Record<string, unknown>[] {
