@@ -16,7 +16,7 @@ import type { Answerer } from "./core/agent/types.js";
 import { bootstrap } from "./core/bootstrap.js";
 import type { ChannelAdapter, ChannelModule } from "./core/channel.js";
 import { type Clock, systemClock } from "./core/clock.js";
-import { DeliveryWorker } from "./core/delivery-worker.js";
+import { type DeliverySends, DeliveryWorker } from "./core/delivery-worker.js";
 import { WebhookDispatcher } from "./core/events/webhook-dispatcher.js";
 import { TicketWorker } from "./core/helpdesk/ticket-worker.js";
 import { InactivitySweeper } from "./core/inactivity-sweeper.js";
@@ -96,6 +96,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
   const metrics = createMetrics();
   const answerer = options.answerer ?? answererFor(config);
 
+  const drivesDevices = config.whatsappWeb.enabled && role !== "worker";
   const meta = {
     database,
     log,
@@ -119,7 +120,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
       linkedDevice: {
         ...config.whatsappWeb,
         // A device is driven by the process that serves its QR code and status: never a worker.
-        enabled: config.whatsappWeb.enabled && role !== "worker",
+        enabled: drivesDevices,
         refreshMs: config.worker.pollMs * 5,
         clientFactory: options.whatsappWebClients,
       },
@@ -146,11 +147,22 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
     leaseMs: config.worker.leaseMs,
     pollMs: config.worker.pollMs,
   });
+  // Linked devices are driven by HTTP processes that enable them; everyone else leaves their
+  // replies alone. An HTTP process beside answering processes sends nothing else.
+  const sends: DeliverySends | undefined =
+    role === "http"
+      ? drivesDevices
+        ? "linked-devices"
+        : undefined
+      : drivesDevices
+        ? "all"
+        : "all-but-linked-devices";
   const delivery = new DeliveryWorker({
     database,
     adapters,
     log,
     metrics,
+    sends: sends ?? "linked-devices",
     concurrency: Math.min(config.worker.concurrency, 256),
     pollMs: config.worker.pollMs,
     leaseMs: config.worker.leaseMs,
@@ -186,15 +198,15 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
   });
 
   /**
-   * The background loops this role runs. HTTP keeps delivery (a linked device sends from the
-   * process that drives it); the answering, and the jobs that follow from it, run where the
-   * answering runs.
+   * The background loops this role runs. HTTP keeps the delivery of linked devices (sent by the
+   * process that drives them); the answering, and the jobs that follow from it (delivery, event
+   * webhooks, tickets, sweeps), run where the answering runs.
    */
   const answers = role !== "http";
   const background = {
     async start() {
       if (answers) await threads.start();
-      await delivery.start();
+      if (sends) await delivery.start();
       if (answers) {
         await webhooks.start();
         await tickets.start();

@@ -25,6 +25,47 @@ export interface DeliveryWorkerDeps {
   pollMs: number;
   leaseMs: number;
   maxAttempts: number;
+  /**
+   * Which replies this process takes on. `all`; `linked-devices`, only those of WhatsApp
+   * linked devices (a process that serves HTTP beside answering processes: it drives the
+   * devices, the answering processes send the rest); `all-but-linked-devices` (a process that
+   * drives no device: it would only hand those on). Default `all`.
+   */
+  sends?: DeliverySends;
+}
+
+export type DeliverySends = "all" | "linked-devices" | "all-but-linked-devices";
+
+/**
+ * A reply for a WhatsApp linked device, young enough that the process driving it is expected to
+ * take it. Older ones are claimed by anyone, so a reply nobody can send ends as failed with a
+ * clear reason instead of waiting forever.
+ */
+const FOR_LINKED_DEVICE = `EXISTS (
+  SELECT 1 FROM messages m JOIN channel_accounts a ON a.id = m.channel_account_id
+  WHERE m.id = o.message_id AND a.kind = 'whatsapp' AND a.settings->>'transport' = 'linked_device'
+    AND m.created_at > now() - interval '${ELSEWHERE_PATIENCE_MS} milliseconds')`;
+
+/** The claim: rows due, not leased, first of their thread; `$1` owner, `$2` lease ms, `$3` how many. */
+function claimStatement(sends: DeliverySends): string {
+  const which =
+    sends === "linked-devices"
+      ? `AND ${FOR_LINKED_DEVICE}`
+      : sends === "all-but-linked-devices"
+        ? `AND NOT ${FOR_LINKED_DEVICE}`
+        : "";
+  return `
+    UPDATE outbox SET lease_owner = $1, attempts = attempts + 1,
+           lease_until = now() + $2 * interval '1 millisecond'
+    WHERE message_id IN (
+      SELECT o.message_id FROM outbox o
+      WHERE o.available_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())
+        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.thread_id = o.thread_id AND p.seq < o.seq)
+        ${which}
+      ORDER BY o.available_at
+      LIMIT $3
+      FOR UPDATE SKIP LOCKED)
+    RETURNING message_id, attempts`;
 }
 
 interface ClaimedDelivery {
@@ -40,9 +81,11 @@ interface ClaimedDelivery {
 export class DeliveryWorker {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   readonly #loop: ClaimLoop<ClaimedDelivery>;
+  readonly #claimText: string;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.#claimText = claimStatement(deps.sends ?? "all");
     this.#loop = new ClaimLoop<ClaimedDelivery>({
       name: "delivery",
       concurrency: deps.concurrency,
@@ -68,17 +111,11 @@ export class DeliveryWorker {
   }
 
   async #claim(max: number): Promise<ClaimedDelivery[]> {
-    const rows = await this.deps.database.rows<{ message_id: string; attempts: number }>(sql`
-      UPDATE outbox SET lease_owner = ${this.owner}, attempts = attempts + 1,
-             lease_until = now() + ${this.deps.leaseMs} * interval '1 millisecond'
-      WHERE message_id IN (
-        SELECT o.message_id FROM outbox o
-        WHERE o.available_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())
-          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.thread_id = o.thread_id AND p.seq < o.seq)
-        ORDER BY o.available_at
-        LIMIT ${max}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING message_id, attempts`);
+    const rows = await this.deps.database.query<{ message_id: string; attempts: number }>(this.#claimText, [
+      this.owner,
+      this.deps.leaseMs,
+      max,
+    ]);
     return rows.map((r) => ({ messageId: r.message_id, attempts: Number(r.attempts) }));
   }
 

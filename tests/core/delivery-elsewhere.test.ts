@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer } from "../../src/core/agent/types.js";
 import { type ChannelAccountRef, DeliveryError, type OutboundDelivery } from "../../src/core/channel.js";
@@ -79,6 +79,116 @@ for (const engine of engines) {
       };
       await waitFor(async () => (await stateOfReply()) !== "pending", { message: "the delivery mark" });
       expect(await stateOfReply()).toBe("delivered");
+    });
+    it("is never claimed by a process that drives no device, and only by the driver while it is fresh", async () => {
+      // The previous test leaves its workers (and their delivery) running.
+      await h.stopWorkers();
+      const whatsappAccount = h.accounts.whatsapp;
+      await h.db
+        .update(schema.channelAccounts)
+        .set({ settings: sql`${schema.channelAccounts.settings} || '{"transport":"linked_device"}'::jsonb` })
+        .where(eq(schema.channelAccounts.id, whatsappAccount));
+      try {
+        const common = {
+          database: h.database,
+          log,
+          pollMs: 20,
+          leaseMs: 5_000,
+          concurrency: 4,
+          maxAttempts: 3,
+        };
+        const onDevice = h.newThread();
+        const onMessenger = h.newThread();
+        await h.startWorkers(new FixedAnswerer(), 1, { delivery: false });
+        await h.message("whatsapp", onDevice, "Do you ship to Norway?");
+        await h.message("messenger", onMessenger, "Do you ship to Norway?");
+        await h.waitForOutbound(onDevice, 1);
+        await h.waitForOutbound(onMessenger, 1);
+        await h.stopWorkers();
+        const replyOf = async (threadKey: string) => {
+          const [row] = await h.db
+            .select({ id: schema.messages.id, state: schema.messages.deliveryState })
+            .from(schema.messages)
+            .innerJoin(schema.channelThreads, eq(schema.channelThreads.id, schema.messages.threadId))
+            .where(
+              and(eq(schema.channelThreads.threadKey, threadKey), eq(schema.messages.authorKind, "agent")),
+            );
+          return row!;
+        };
+        const attemptsOf = async (threadKey: string) => {
+          const [row] = await h.db
+            .select({ attempts: schema.outbox.attempts })
+            .from(schema.outbox)
+            .where(eq(schema.outbox.messageId, (await replyOf(threadKey)).id));
+          return row?.attempts;
+        };
+
+        // An answering process (no device): sends the Messenger reply, never touches the device's.
+        const elsewhere = new ElsewhereAdapter("whatsapp", CAPABILITIES.whatsapp);
+        const messenger = new RecordingAdapter("messenger", CAPABILITIES.messenger);
+        const answering = new DeliveryWorker({
+          ...common,
+          sends: "all-but-linked-devices",
+          adapters: new Map<string, RecordingAdapter>([
+            ["whatsapp", elsewhere],
+            ["messenger", messenger],
+          ]),
+        });
+        await answering.start();
+        await waitFor(async () => (await replyOf(onMessenger)).state === "delivered", {
+          message: "the Messenger reply",
+        });
+        await answering.stop(5_000);
+        expect(elsewhere.bounces).toBe(0);
+        expect(await attemptsOf(onDevice)).toBe(0);
+
+        // The process that drives the device sends its reply.
+        const device = new RecordingAdapter("whatsapp", CAPABILITIES.whatsapp);
+        const driver = new DeliveryWorker({
+          ...common,
+          sends: "linked-devices",
+          adapters: new Map([["whatsapp", device]]),
+        });
+        await driver.start();
+        await waitFor(async () => (await replyOf(onDevice)).state === "delivered", {
+          message: "the device's reply",
+        });
+        await driver.stop(5_000);
+        expect(device.sent.map((m) => m.threadKey)).toEqual([onDevice]);
+
+        // A device reply nobody took for longer than the patience is claimed by anyone, and ends
+        // as failed with the reason, rather than waiting forever for a device no process drives.
+        const forgotten = h.newThread();
+        await h.startWorkers(new FixedAnswerer(), 1, { delivery: false });
+        await h.message("whatsapp", forgotten, "Do you ship to Norway?");
+        await h.waitForOutbound(forgotten, 1);
+        await h.stopWorkers();
+        await h.db
+          .update(schema.messages)
+          .set({ createdAt: sql`now() - interval '11 minutes'` })
+          .where(eq(schema.messages.id, (await replyOf(forgotten)).id));
+        const fallback = new DeliveryWorker({
+          ...common,
+          sends: "all-but-linked-devices",
+          adapters: new Map([["whatsapp", elsewhere]]),
+        });
+        await fallback.start();
+        await waitFor(async () => (await replyOf(forgotten)).state === "failed", {
+          message: "the forgotten reply to fail",
+        });
+        await fallback.stop(5_000);
+        const [failed] = await h.db
+          .select({ error: schema.messages.deliveryError })
+          .from(schema.messages)
+          .where(eq(schema.messages.id, (await replyOf(forgotten)).id));
+        expect(failed?.error).toMatch(/^linked_device_elsewhere: /);
+        expect(elsewhere.bounces).toBe(common.maxAttempts);
+      } finally {
+        await h.db
+          .update(schema.channelAccounts)
+          .set({ settings: sql`${schema.channelAccounts.settings} - 'transport'` })
+          .where(eq(schema.channelAccounts.id, whatsappAccount));
+      }
     });
   });
 }
