@@ -232,7 +232,10 @@ function gatewayHeader(options: Options, g: GatewayFigures): string[] {
   return [
     options.engine === "pglite"
       ? "Connections: PGlite's one, in-process, for the gateway and the baseline alike"
-      : `Connections: a pool of ${POOL_SIZE} for the gateway and the baseline alike`,
+      : `Connections: a pool of ${POOL_SIZE} for the gateway and the baseline alike (per gateway process)`,
+    options.engine === "pglite"
+      ? "Gateway: one process (the embedded database)"
+      : `Gateway: an HTTP process and its answering processes, WORKER_PROCESSES=${process.env.BENCH_WORKER_PROCESSES ?? "auto"} (auto: one per core but one, at most 4)`,
     `Baseline: ${baselineRates[0]} before the gateway's runs, ${baselineRates[1]} after; the mean is used`,
     `Load: this process, keep-alive HTTP/1.1 on 127.0.0.1; ${LOAD.concurrency} clients in a closed loop, ` +
       `${LOAD.warmupMs / 1000} s warm-up + ${LOAD.durationMs / 1000} s measured`,
