@@ -232,7 +232,7 @@ function gatewayHeader(options: Options, g: GatewayFigures): string[] {
   return [
     options.engine === "pglite"
       ? "Connections: PGlite's one, in-process, for the gateway and the baseline alike"
-      : `Connections: a pool of ${POOL_SIZE} for the gateway and the baseline alike (per gateway process)`,
+      : `Connections: a pool of ${POOL_SIZE} for the baseline and for the gateway (DATABASE_POOL_SIZE; its answering processes share another)`,
     options.engine === "pglite"
       ? "Gateway: one process (the embedded database)"
       : `Gateway: an HTTP process and its answering processes, WORKER_PROCESSES=${process.env.BENCH_WORKER_PROCESSES ?? "auto"} (auto: one per core but one, at most 4)`,

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { startParley, startParleyWorker } from "./server.js";
-import { serveParent, WorkerProcesses } from "./worker-processes.js";
+import { childPoolSize, serveParent, WorkerProcesses } from "./worker-processes.js";
 
 /** `npm start`: run the gateway until SIGTERM/SIGINT, then shut down gracefully. */
 async function main(): Promise<void> {
@@ -22,6 +22,10 @@ async function main(): Promise<void> {
     config.role === "all" && config.workerProcesses > 0
       ? new WorkerProcesses({
           count: config.workerProcesses,
+          poolSize: childPoolSize(
+            config.database.kind === "postgres" ? config.database.poolSize : 1,
+            config.workerProcesses,
+          ),
           log,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         })

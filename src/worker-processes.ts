@@ -46,12 +46,24 @@ interface Slot {
 
 export interface WorkerProcessesOptions {
   count: number;
+  /** DATABASE_POOL_SIZE for each child (see childPoolSize). */
+  poolSize: number;
   log: Logger;
   /** How long a child gets to finish its answers after SIGTERM before it is killed. */
   shutdownTimeoutMs: number;
   /** The module a child runs (the gateway's entry point) and the node flags it runs with. */
   script?: string;
   execArgv?: string[];
+}
+
+/**
+ * The children share one pool's worth of connections between them, so a gateway opens at most
+ * about twice DATABASE_POOL_SIZE however many cores it has (five processes with a pool each
+ * would exhaust a default PostgreSQL's 100 connections), and answering as a whole keeps the
+ * database concurrency it had in one process.
+ */
+export function childPoolSize(poolSize: number, children: number): number {
+  return Math.max(4, Math.ceil(poolSize / Math.max(1, children)));
 }
 
 /** The parent's side: forks the children, restarts any that exit, asks them for metrics, stops them. */
@@ -125,7 +137,12 @@ export class WorkerProcesses {
   #fork(slot: Slot): Promise<void> {
     const { log } = this.options;
     const child = fork(this.options.script ?? process.argv[1] ?? "", [], {
-      env: { ...process.env, PARLEY_ROLE: "worker", PARLEY_WORKER_INDEX: String(slot.index) },
+      env: {
+        ...process.env,
+        PARLEY_ROLE: "worker",
+        PARLEY_WORKER_INDEX: String(slot.index),
+        DATABASE_POOL_SIZE: String(this.options.poolSize),
+      },
       execArgv: this.options.execArgv ?? process.execArgv,
       // The children log to the same stdout and stderr, one JSON line per entry like the parent.
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -139,7 +156,10 @@ export class WorkerProcesses {
         log.debug({ err }, "could not lower the worker process's CPU priority");
       }
     }
-    log.info({ worker: slot.index, childPid: child.pid }, "worker process started");
+    log.info(
+      { worker: slot.index, childPid: child.pid, poolSize: this.options.poolSize },
+      "worker process started",
+    );
 
     const ready = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

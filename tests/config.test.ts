@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { childPoolSize } from "../src/worker-processes.js";
 
 const POSTGRES = { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test" };
 
@@ -26,5 +27,16 @@ describe("configuration: roles and answering processes", () => {
     expect(() => loadConfig({ ...POSTGRES, WORKER_PROCESSES: "many" })).toThrow(ConfigError);
     expect(() => loadConfig({ ...POSTGRES, WORKER_PROCESSES: "-1" })).toThrow(/WORKER_PROCESSES/);
     expect(() => loadConfig({ ...POSTGRES, PARLEY_ROLE: "both" })).toThrow(/PARLEY_ROLE/);
+  });
+});
+
+describe("answering processes' connections", () => {
+  it("share one pool's worth between them, with at least four each", () => {
+    expect(childPoolSize(20, 1)).toBe(20);
+    expect(childPoolSize(20, 2)).toBe(10);
+    expect(childPoolSize(20, 3)).toBe(7);
+    expect(childPoolSize(20, 4)).toBe(5);
+    expect(childPoolSize(8, 4)).toBe(4);
+    expect(childPoolSize(1, 4)).toBe(4);
   });
 });

@@ -200,6 +200,12 @@ describe("answering in worker processes (postgres)", () => {
     const g = gateway;
     const children = childPids(g);
     expect(children).toHaveLength(2);
+    // Two children share one pool's worth of connections (DATABASE_POOL_SIZE, 20 by default).
+    expect(
+      logEntries(g)
+        .filter((e) => e.msg === "worker process started")
+        .map((e) => e.poolSize),
+    ).toEqual([10, 10]);
     expect(await g.kill("SIGKILL")).toBe(null);
     gateway = undefined;
     await waitFor(() => children.every((pid) => !alive(pid)), {
