@@ -55,21 +55,9 @@ async function main(): Promise<void> {
   if (parley.adminToken) log.info(`Admin token: ${parley.adminToken}`);
   else log.info("Admin token: shown once on first start; set PARLEY_ADMIN_TOKEN to choose one.");
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) process.exit(1);
-    log.info({ signal }, "shutting down");
-    Promise.all([parley.stop(), children?.stop()]).then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  stopOnSignals(log, async () => {
+    await Promise.all([parley.stop(), children?.stop()]);
+  });
 }
 
 /** PARLEY_ROLE=worker: answering only, forked by a gateway or run as a deployment of its own. */
@@ -81,14 +69,19 @@ async function runWorker(config: Config): Promise<void> {
     serveParent(worker, log, (code) => process.exit(code));
     return;
   }
+  stopOnSignals(log, () => worker.stop());
+}
+
+/** SIGTERM or Ctrl-C stops gracefully and exits 0; a second signal exits at once. */
+function stopOnSignals(log: pino.Logger, stop: () => Promise<void>): void {
   let signals = 0;
   const shutdown = (signal: string) => {
     signals += 1;
     if (signals > 1) process.exit(1);
     log.info({ signal }, "shutting down");
-    worker.stop().then(
+    stop().then(
       () => process.exit(0),
-      (err) => {
+      (err: unknown) => {
         log.error({ err }, "shutdown failed");
         process.exit(1);
       },

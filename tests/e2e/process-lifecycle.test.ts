@@ -6,6 +6,7 @@ import { APP_SECRET, postWebhook } from "../channels/meta/meta-test-kit.js";
 import { type ChildGateway, startChildGateway } from "../helpers/child-gateway.js";
 import { engines, freshDatabase, type TestDatabase } from "../helpers/db.js";
 import { GraphStub } from "../helpers/graph-stub.js";
+import { askOverLiveChat, botTexts } from "../helpers/livechat-http.js";
 import { OpenAIStub, stubReply } from "../helpers/openai-stub.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -71,44 +72,6 @@ for (const engine of engines) {
       } finally {
         await database.close();
       }
-    }
-
-    async function askOverLiveChat(url: string, text: string) {
-      const tokenRes = await fetch(`${url}/livechat/demo/token`, { method: "POST" });
-      expect(tokenRes.status).toBe(200);
-      const { token, conversationId, userId } = (await tokenRes.json()) as Record<string, string>;
-      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-      const start = await fetch(`${url}/v3/directline/conversations`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ user: { id: userId }, locale: "en-US" }),
-      });
-      expect([200, 201]).toContain(start.status);
-      const post = await fetch(`${url}/v3/directline/conversations/${conversationId}/activities`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({
-          type: "message",
-          from: { id: userId, role: "user" },
-          text,
-          locale: "en-US",
-          channelData: { clientActivityID: `crash-${Date.now()}` },
-        }),
-      });
-      expect(post.status).toBe(200);
-      return { token: token!, conversationId: conversationId! };
-    }
-
-    async function botTexts(url: string, chat: { token: string; conversationId: string }): Promise<string[]> {
-      const res = await fetch(`${url}/v3/directline/conversations/${chat.conversationId}/activities`, {
-        headers: { authorization: `Bearer ${chat.token}` },
-      });
-      const body = (await res.json()) as {
-        activities: { type: string; id: string; text?: string; from: { role?: string } }[];
-      };
-      return body.activities
-        .filter((a) => a.type === "message" && a.from.role === "bot" && !a.id.endsWith("|greeting"))
-        .map((a) => a.text ?? "");
     }
 
     it("killed while the LLM call is in flight, restarted: exactly one reply, and it is delivered", async () => {

@@ -4,6 +4,7 @@ import { openPostgres } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
 import { type ChildGateway, startChildGateway } from "../helpers/child-gateway.js";
 import { freshDatabase, type TestDatabase } from "../helpers/db.js";
+import { askOverLiveChat, botTexts } from "../helpers/livechat-http.js";
 import { OpenAIStub, stubReply } from "../helpers/openai-stub.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -75,38 +76,6 @@ describe("answering in worker processes (postgres)", () => {
     });
   }
 
-  async function ask(url: string, text: string) {
-    const tokenRes = await fetch(`${url}/livechat/demo/token`, { method: "POST" });
-    expect(tokenRes.status).toBe(200);
-    const { token, conversationId, userId } = (await tokenRes.json()) as Record<string, string>;
-    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-    const started = await fetch(`${url}/v3/directline/conversations`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ user: { id: userId }, locale: "en-US" }),
-    });
-    expect([200, 201]).toContain(started.status);
-    const post = await fetch(`${url}/v3/directline/conversations/${conversationId}/activities`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ type: "message", from: { id: userId, role: "user" }, text, locale: "en-US" }),
-    });
-    expect(post.status).toBe(200);
-    return { token: token!, conversationId: conversationId! };
-  }
-
-  async function botTexts(url: string, chat: { token: string; conversationId: string }): Promise<string[]> {
-    const res = await fetch(`${url}/v3/directline/conversations/${chat.conversationId}/activities`, {
-      headers: { authorization: `Bearer ${chat.token}` },
-    });
-    const body = (await res.json()) as {
-      activities: { type: string; id: string; text?: string; from: { role?: string } }[];
-    };
-    return body.activities
-      .filter((a) => a.type === "message" && a.from.role === "bot" && !a.id.endsWith("|greeting"))
-      .map((a) => a.text ?? "");
-  }
-
   async function agentReplies(): Promise<{ text: string; state: string }[]> {
     const database = openPostgres(tdb.location, 2);
     try {
@@ -129,7 +98,7 @@ describe("answering in worker processes (postgres)", () => {
       answering: "1 worker process(es)",
     });
 
-    const chat = await ask(g.url, "What are your opening hours?");
+    const chat = await askOverLiveChat(g.url, "What are your opening hours?");
     await waitFor(async () => (await botTexts(g.url, chat)).length > 0, { message: "the reply" });
     expect(await botTexts(g.url, chat)).toEqual([expect.stringContaining("Monday to Friday")]);
 
@@ -149,7 +118,7 @@ describe("answering in worker processes (postgres)", () => {
     stub.hold();
     gateway = await start();
     const g = gateway;
-    const chat = await ask(g.url, "What are your opening hours?");
+    const chat = await askOverLiveChat(g.url, "What are your opening hours?");
     await stub.waitForRequests(1);
     const [first] = childPids(g);
     process.kill(first!, "SIGKILL");
@@ -177,7 +146,7 @@ describe("answering in worker processes (postgres)", () => {
     stub.hold();
     gateway = await start({ SHUTDOWN_TIMEOUT_MS: "20000" });
     const g = gateway;
-    await ask(g.url, "What are your opening hours?");
+    await askOverLiveChat(g.url, "What are your opening hours?");
     await stub.waitForRequests(1);
     const [child] = childPids(g);
     const exited = g.kill("SIGTERM");
