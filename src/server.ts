@@ -89,7 +89,8 @@ export function answererFor(config: Config): Answerer {
 async function assemble(config: Config, options: ParleyOptions, role: Role) {
   const log = options.log ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const database = options.database ?? (await openDatabase(config.database));
+  const database =
+    options.database ?? (await openDatabase(config.database, { ingestLane: role !== "worker" }));
   const ownsDatabase = options.database === undefined;
   await database.migrate();
   const boot = await bootstrap(database, config, log);
@@ -129,7 +130,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
   ];
   const adapters = new Map<string, ChannelAdapter>(channels.map((c) => [c.adapter.kind, c.adapter]));
 
-  // The ingest lane only serves HTTP; an answering process has the whole pool for its threads.
+  // The ingest lane only serves HTTP; an answering process has one pool, all for its threads.
   const workersPool =
     config.database.kind === "postgres"
       ? config.database.poolSize - (role === "worker" ? 0 : ingestLaneSize(config.database.poolSize))

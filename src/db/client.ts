@@ -63,8 +63,14 @@ function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
-export async function openDatabase(config: Config["database"]): Promise<Database> {
-  return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
+/** `ingestLane: false` for a process that acknowledges nothing (an answering process): one pool. */
+export async function openDatabase(
+  config: Config["database"],
+  options: { ingestLane?: boolean } = {},
+): Promise<Database> {
+  return config.kind === "postgres"
+    ? openPostgres(config.url, config.poolSize, options)
+    : openPglite(config.dataDir);
 }
 
 /** A quarter of the pool (at least two connections) is the ingest lane; the rest serves everything else. */
@@ -72,14 +78,15 @@ export function ingestLaneSize(poolSize: number): number {
   return Math.max(2, Math.round(poolSize / 4));
 }
 
-export function openPostgres(url: string, poolSize = 20): Database {
-  const ingestSize = ingestLaneSize(poolSize);
+export function openPostgres(url: string, poolSize = 20, options: { ingestLane?: boolean } = {}): Database {
+  const ingestSize = options.ingestLane === false ? 0 : ingestLaneSize(poolSize);
   const client = postgres(url, {
     max: Math.max(1, poolSize - ingestSize),
     onnotice: () => {},
     connect_timeout: 10,
   });
-  const ingest = postgres(url, { max: ingestSize, onnotice: () => {}, connect_timeout: 10 });
+  const ingest =
+    ingestSize === 0 ? client : postgres(url, { max: ingestSize, onnotice: () => {}, connect_timeout: 10 });
   const db = drizzlePostgres(preparing(client), { schema, casing: "snake_case" }) as unknown as Db;
   const ingestDb = drizzlePostgres(preparing(ingest), { schema, casing: "snake_case" }) as unknown as Db;
   const signals = new Signals(async (channel, payload) => {
@@ -132,7 +139,7 @@ export function openPostgres(url: string, poolSize = 20): Database {
     },
     async close() {
       await signals.close();
-      await Promise.all([client.end({ timeout: 5 }), ingest.end({ timeout: 5 })]);
+      await Promise.all([client.end({ timeout: 5 }), ingest !== client && ingest.end({ timeout: 5 })]);
     },
   };
 }
