@@ -27,6 +27,8 @@ const MIGRATION_LOCK_ID = 7_234_119;
 export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly db: Db;
+  /** How many statements of the ingest lane can run at once (its connections). */
+  readonly ingestConnections: number;
   /** Runs raw SQL and returns its rows, hiding that postgres.js and PGlite shape results differently. */
   rows<T = Record<string, unknown>>(query: SQL, tx?: Tx): Promise<T[]>;
   /**
@@ -96,6 +98,7 @@ export function openPostgres(url: string, poolSize = 20, options: { ingestLane?:
   return {
     kind: "postgres",
     db,
+    ingestConnections: ingestSize === 0 ? Math.max(1, poolSize) : ingestSize,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
     ingestRows: async (query) => rowsOf(await ingestDb.execute(query)),
     async query<T>(text: string, params: readonly unknown[], options?: { lane?: "ingest"; tx?: Tx }) {
@@ -195,6 +198,8 @@ export async function openPglite(dataDir: string): Promise<Database> {
   return {
     kind: "pglite",
     db,
+    // One connection, one statement at a time.
+    ingestConnections: 1,
     rows: async (query, tx) => rowsOf(await (tx ?? db).execute(query)),
     ingestRows: async (query) => rowsOf(await db.execute(query)),
     async query<T>(text: string, params: readonly unknown[], options?: { lane?: "ingest"; tx?: Tx }) {
