@@ -83,14 +83,14 @@ const SEARCH = `
     SELECT language FROM short_answers WHERE workspace_id = $1::uuid AND agent_id = $2::uuid
     UNION
     SELECT language FROM knowledge_articles WHERE workspace_id = $1::uuid AND agent_id = $2::uuid
-  ), lexed AS (
+  ), lexed AS MATERIALIZED (
     SELECT c.language,
            ARRAY(SELECT lexeme
                  FROM unnest(tsvector_to_array(to_tsvector(parley_ts_config(c.language), $3::text))) AS lexeme
                  WHERE lower(split_part(translate(c.language, '_.@', '---'), '-', 1)) <> 'pl'
                     OR lexeme <> ALL ($4::text[])) AS lexemes
     FROM content_languages c
-  ), q AS (
+  ), q AS MATERIALIZED (
     SELECT language, lexemes,
            array_to_string(ARRAY(SELECT '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''''
                                  FROM unnest(lexemes) AS lexeme), ' | ')::tsquery AS query
