@@ -1,4 +1,5 @@
 import { DeliveryError } from "../../core/channel.js";
+import { type OutboundResponse, outboundRequest } from "../../http/outbound-request.js";
 import { graphDeliveryError } from "./graph-error.js";
 
 /**
@@ -21,9 +22,9 @@ export class GraphClient {
   }
 
   async #call(method: string, path: string, accessToken: string, body: unknown): Promise<unknown> {
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await fetch(`${this.baseUrl}/${path.replace(/^\/+/, "")}`, {
+      response = await outboundRequest(`${this.baseUrl}/${path.replace(/^\/+/, "")}`, {
         method,
         headers: {
           authorization: `Bearer ${accessToken}`,
@@ -35,14 +36,17 @@ export class GraphClient {
     } catch (err) {
       throw new DeliveryError("network", `Graph API unreachable: ${(err as Error).message}`, false);
     }
-    const text = await response.text();
+    const text = response.body.toString("utf8");
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
-    if (!response.ok) throw graphDeliveryError(response.status, json, response.headers.get("retry-after"));
+    if (response.status < 200 || response.status > 299) {
+      const retryAfter = response.headers["retry-after"];
+      throw graphDeliveryError(response.status, json, retryAfter === undefined ? null : String(retryAfter));
+    }
     return json;
   }
 }

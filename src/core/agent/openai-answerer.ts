@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import OpenAI from "openai";
 import { z } from "zod";
 import type { Citation } from "../../db/schema.js";
+import { outboundFetch } from "../../http/outbound-request.js";
 import { formatWithSources, systemText } from "../texts.js";
 import { buildMessages, passageId, REPLY_JSON_SCHEMA, REPLY_SCHEMA_NAME } from "./prompt.js";
 import type { AgentReply, Answerer, AnswerRequest } from "./types.js";
@@ -74,6 +75,8 @@ export class OpenAIAnswerer implements Answerer {
       baseURL: options.baseURL,
       timeout: options.timeoutMs,
       maxRetries: 0,
+      // node:http instead of the global fetch: half the CPU per call (see outbound-request.ts).
+      fetch: outboundFetch,
     });
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
   }
