@@ -6,7 +6,8 @@
  * grow with it.
  *
  * One statement for many items means one item's bad data would fail all of them: a batch that
- * fails is run again one item at a time, so only the bad item's caller sees the error.
+ * fails is run again with each item in a statement of its own, so only the bad item's caller
+ * sees the error.
  */
 export class GroupCommit<Item, Result> {
   private readonly waiting: { item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];

@@ -105,12 +105,13 @@ const keyOf = (accountId: string, channelMessageId: string) => `${accountId}\u00
  * concurrent redeliveries) is a duplicate, and gets the stored message back.
  */
 async function storeBatch(database: Database, batch: InboundMessage[]): Promise<Received[]> {
-  const firsts = new Map<string, InboundMessage>();
-  for (const msg of batch) {
+  // Each channel message once, by the place of its first copy in the batch.
+  const firstCopy = new Map<string, number>();
+  for (const [i, msg] of batch.entries()) {
     const key = keyOf(msg.channelAccountId, msg.channelMessageId);
-    if (!firsts.has(key)) firsts.set(key, msg);
+    if (!firstCopy.has(key)) firstCopy.set(key, i);
   }
-  const unique = [...firsts.values()];
+  const unique = [...firstCopy.values()].map((i) => batch[i] as InboundMessage);
   const stored = await database.query<StoredRow>(
     STORE_INBOUND,
     [
@@ -143,7 +144,7 @@ async function storeBatch(database: Database, batch: InboundMessage[]): Promise<
     for (const row of found) earlier.set(keyOf(row.channel_account_id, row.channel_message_id), row);
   }
 
-  return batch.map((msg) => {
+  return batch.map((msg, i) => {
     const key = keyOf(msg.channelAccountId, msg.channelMessageId);
     const fresh = inserted.get(key);
     const row = fresh ?? earlier.get(key);
@@ -155,7 +156,7 @@ async function storeBatch(database: Database, batch: InboundMessage[]): Promise<
       seq: Number(row.seq),
       createdAt: timestampOf(row.created_at),
       // A second copy in the same batch is a redelivery of the first.
-      duplicate: !fresh || firsts.get(key) !== msg,
+      duplicate: !fresh || firstCopy.get(key) !== i,
     };
   });
 }

@@ -14,11 +14,6 @@ import zlib from "node:zlib";
  * and a cap on what is read so a misbehaving server cannot fill the memory.
  */
 
-const AGENTS = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-} as const;
-
 /** The most a response body may hold; more is an error, not a truncation. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
@@ -36,11 +31,16 @@ export interface OutboundResponse {
   body: Buffer;
 }
 
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const brotliDecompress = promisify(zlib.brotliDecompress);
+/** The cap holds for what a compressed body unpacks to as well. */
+const UNPACKED = { maxOutputLength: MAX_RESPONSE_BYTES };
 const DECODERS: Record<string, (b: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  "x-gzip": promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress),
+  gzip: (b) => gunzip(b, UNPACKED),
+  "x-gzip": (b) => gunzip(b, UNPACKED),
+  deflate: (b) => inflate(b, UNPACKED),
+  br: (b) => brotliDecompress(b, UNPACKED),
 };
 
 export function outboundRequest(url: string | URL, options: OutboundRequest = {}): Promise<OutboundResponse> {
@@ -48,9 +48,8 @@ export function outboundRequest(url: string | URL, options: OutboundRequest = {}
   if (target.protocol !== "http:" && target.protocol !== "https:") {
     return Promise.reject(new TypeError(`unsupported protocol ${target.protocol}`));
   }
-  const secure = target.protocol === "https:";
-  const transport = secure ? https : http;
-  const agent = secure ? AGENTS["https:"] : AGENTS["http:"];
+  // Node's global agents keep connections alive (since Node 19).
+  const transport = target.protocol === "https:" ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) {
@@ -59,7 +58,7 @@ export function outboundRequest(url: string | URL, options: OutboundRequest = {}
     }
     const req = transport.request(
       target,
-      { method: options.method ?? "GET", headers: options.headers ?? {}, agent, signal },
+      { method: options.method ?? "GET", headers: options.headers ?? {}, signal },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -28,6 +28,10 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
       res.setHeader("content-type", "application/json");
       res.end(gzipSync(JSON.stringify({ zipped: true })));
       return;
+    case "/bomb":
+      res.setHeader("content-encoding", "gzip");
+      res.end(gzipSync(Buffer.alloc(MAX_RESPONSE_BYTES + 1, 0)));
+      return;
     case "/empty":
       res.statusCode = 204;
       res.end();
@@ -148,8 +152,9 @@ describe("outboundRequest", () => {
     await expect(outboundRequest("ftp://example.com/")).rejects.toThrow(/unsupported protocol/);
   });
 
-  it("refuses a body over the cap instead of filling the memory", async () => {
+  it("refuses a body over the cap instead of filling the memory, packed or not", async () => {
     await expect(outboundRequest(`${base}/huge`)).rejects.toThrow(/over \d+ bytes/);
+    await expect(outboundRequest(`${base}/bomb`)).rejects.toThrow(/buffer|length|size/i);
   });
 });
 
