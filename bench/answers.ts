@@ -13,6 +13,13 @@ export interface AnswersRun {
   concurrency: number;
   /** How long to wait for the last reply before reporting the ones that came. */
   timeoutMs: number;
+  /**
+   * Conversations answered (one message each, same LLM) before the clock starts, like the
+   * closed loops' warm-up: a gateway that has just started runs its first messages through cold
+   * JIT code, new PostgreSQL connections (each plans its statements and fills its catalog caches
+   * once) and new sockets to the LLM. 0 measures the cold start.
+   */
+  warmupConversations: number;
 }
 
 export interface AnswersResult extends GatewayErrors {
@@ -49,7 +56,9 @@ export async function measureAnswers(
     let firstPostAt: number;
     let outcomes: string[];
     let retries: number;
+    let warmupReplies = 0;
     try {
+      if (run.warmupConversations > 0) warmupReplies = await warmUp(client, gateway.url, run);
       // Opening them at full concurrency also leaves up to that many keep-alive connections open
       // (those used in the last 4 s), so the posts below need fewer new TCP handshakes.
       const visitors = await openVisitors(client, run.conversations, run.concurrency);
@@ -66,10 +75,13 @@ export async function measureAnswers(
       client.close();
     }
     const acked = outcomes.filter((outcome) => outcome === "ok").length;
-    await waitForReplies(gateway.url, acked, run.timeoutMs);
+    await waitForReplies(gateway.url, warmupReplies + acked, run.timeoutMs);
     await gateway.stop();
+    // The warm-up's messages were all answered before the first timed post: they are earlier.
     const answered = (await readReplyTimings(gateway.database, STUB_ANSWER)).flatMap((t) =>
-      t.repliedAt === undefined ? [] : [{ receivedAt: t.receivedAt, repliedAt: t.repliedAt }],
+      t.repliedAt === undefined || t.receivedAt < firstPostAt
+        ? []
+        : [{ receivedAt: t.receivedAt, repliedAt: t.repliedAt }],
     );
     const lastAnswerAt = answered.reduce((last, t) => Math.max(last, t.repliedAt), firstPostAt);
     return {
@@ -83,4 +95,16 @@ export async function measureAnswers(
       latenciesMs: answered.map((t) => t.repliedAt - t.receivedAt),
     };
   });
+}
+
+/** The warm-up round: its own visitors, one message each, all answered before the timed run. */
+async function warmUp(client: JsonClient, gatewayUrl: string, run: AnswersRun): Promise<number> {
+  const visitors = await openVisitors(client, run.warmupConversations, run.concurrency);
+  const outcomes = await inBatches(visitors.length, run.concurrency, (n) =>
+    postMessage(client, visitors[n]!, `warmup-${n}`),
+  );
+  const acked = outcomes.filter((status) => status === 200).length;
+  const reached = await waitForReplies(gatewayUrl, acked, run.timeoutMs);
+  if (reached < acked) throw new Error(`warm-up: only ${reached} of ${acked} messages were answered`);
+  return reached;
 }

@@ -52,7 +52,11 @@ export async function withGateway<T>(
       startServerProcess({
         script: "src/main.ts",
         readyMessage: "Parley is running",
-        nodeFlags: settings.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`] : [],
+        nodeFlags: settings.profileDir
+          ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`]
+          : process.env.BENCH_NODE_FLAGS
+            ? process.env.BENCH_NODE_FLAGS.split(" ")
+            : [],
         env: {
           ...database.gatewayEnv(),
           PORT: "0",
@@ -67,6 +71,8 @@ export async function withGateway<T>(
           OPENAI_MAX_ATTEMPTS: "1",
           // All visitors come from 127.0.0.1; the per-address token limit is for scripts, like this one.
           LIVECHAT_TOKEN_RATE_LIMIT: "1000000",
+          // Every answered conversation is charged; the welcome grant must not be what runs out.
+          PARLEY_INITIAL_CREDITS: "100000000",
           // Deliveries still in flight when the last answer is committed get time to finish.
           SHUTDOWN_TIMEOUT_MS: "10000",
           // To compare topologies: the gateway's own default (answering processes on PostgreSQL) otherwise.

@@ -25,12 +25,15 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *   (a) acknowledged inbound posts per second ÷ a bare koa route's single-INSERT posts per second;
  *   (b) messages per second through the whole path with a zero-latency LLM ÷ the same baseline;
  *   (c) 1,000 conversations posting at once with a 1 s LLM: all answered, and the time from the
- *       first post to the last answer ÷ that 1 s;
+ *       first post to the last answer ÷ that 1 s; shown again from a cold start (below);
  *   (d), (e) acknowledged Messenger / WhatsApp webhook deliveries per second (signed, one new
  *       message each, answered in the background through a local Graph stub) ÷ the same baseline;
  *   (f) the time one inactivity sweep takes to close 100,000 idle conversations ÷ the time one
  *       plain UPDATE takes to close an identical copy of them (bench/sweeper.ts).
  * The baseline is taken before the gateway's runs and again after (b), and their mean is used.
+ * Like the closed loops' 1 s warm-up, (b) and (c) first have the gateway answer 200 other
+ * conversations (not timed); (c) is then run once more on a fresh gateway without that warm-up,
+ * and that cold start is reported beside it, without a target.
  * Every server runs as its own process on 127.0.0.1 with a fresh database that is dropped after;
  * (f) runs in this process, on a fresh database of its own. `--only f` runs (f) alone;
  * `--sweep-batch 2000,5000` measures (f) once per batch size (default: 2000, the sweeper's own).
@@ -41,7 +44,8 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
  * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
  * and drop databases on); BENCH_PROFILE=1 to write the gateway's CPU profiles (--cpu-prof);
- * BENCH_WORKER_PROCESSES sets the gateway's WORKER_PROCESSES (e.g. 0 to answer in the HTTP process).
+ * BENCH_WORKER_PROCESSES sets the gateway's WORKER_PROCESSES (e.g. 0 to answer in the HTTP process);
+ * BENCH_NODE_FLAGS adds Node flags to the gateway's processes (e.g. --perf-basic-prof for perf).
  */
 
 /** The gateway's own default pool; the baseline gets the same. */
@@ -58,6 +62,7 @@ const THROUGHPUT_RUN: AnswersRun = {
   messagesPerConversation: 5,
   concurrency: LOAD.concurrency,
   timeoutMs: 45_000,
+  warmupConversations: 200,
 };
 const SLOW_LLM_MS = 1000;
 const CROWD_RUN: AnswersRun = {
@@ -66,7 +71,10 @@ const CROWD_RUN: AnswersRun = {
   // One connection per visitor, as 1,000 browsers would have: nobody waits for a free socket.
   concurrency: 1000,
   timeoutMs: 45_000,
+  warmupConversations: 200,
 };
+/** (c) once more on a gateway that has answered nothing yet, reported beside it. */
+const COLD_CROWD_RUN: AnswersRun = { ...CROWD_RUN, warmupConversations: 0 };
 /** (f): idle conversations the sweeper closes in one pass (the figure the issue asks for). */
 const SWEEP_CONVERSATIONS = 100_000;
 /** (f)'s batch size unless --sweep-batch says otherwise: the sweeper's default (inactivity-sweeper.ts). */
@@ -171,6 +179,7 @@ interface GatewayFigures {
   acks: LoadResult & GatewayErrors;
   throughput: AnswersResult;
   crowd: AnswersResult;
+  coldCrowd: AnswersResult;
   webhooks: Webhooks;
 }
 
@@ -209,6 +218,8 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
     stub.delayMs = SLOW_LLM_MS;
     progress(`(c) ${CROWD_RUN.conversations} conversations at once, ${SLOW_LLM_MS} ms LLM`);
     const crowd = await measureAnswers(settings, stub, CROWD_RUN);
+    progress(`(c) again, from a cold start`);
+    const coldCrowd = await measureAnswers(settings, stub, COLD_CROWD_RUN);
     return {
       settings,
       baselineBefore,
@@ -217,6 +228,7 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
       acks,
       throughput,
       crowd,
+      coldCrowd,
       webhooks: { messenger, whatsapp },
     };
   } finally {
@@ -239,10 +251,12 @@ function gatewayHeader(options: Options, g: GatewayFigures): string[] {
     `Baseline: ${baselineRates[0]} before the gateway's runs, ${baselineRates[1]} after; the mean is used`,
     `Load: this process, keep-alive HTTP/1.1 on 127.0.0.1; ${LOAD.concurrency} clients in a closed loop, ` +
       `${LOAD.warmupMs / 1000} s warm-up + ${LOAD.durationMs / 1000} s measured`,
+    `Warm-up for (b) and (c): the gateway first answers ${THROUGHPUT_RUN.warmupConversations} / ` +
+      `${CROWD_RUN.warmupConversations} other conversations, one message each (not timed)`,
   ];
 }
 
-function gatewayRows({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures): Row[] {
+function gatewayRows({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: GatewayFigures): Row[] {
   const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
   const baselineCell = format.rate(baselineRate, "inserts");
   const ackRate = perSecond(acks.ok, acks.elapsedMs);
@@ -313,6 +327,17 @@ function gatewayRows({ baseline, acks, throughput, crowd, webhooks }: GatewayFig
       target: "",
       met: undefined,
     },
+    {
+      figure: "(c) the same from a cold start: first post → last answer",
+      measured:
+        coldCrowd.answered === coldCrowd.sent
+          ? format.ms(coldCrowd.elapsedMs)
+          : `${format.count(coldCrowd.answered)} / ${format.count(coldCrowd.sent)} answered`,
+      baseline: slowLlm,
+      ratio: format.ratio(coldCrowd.elapsedMs / SLOW_LLM_MS),
+      target: "",
+      met: undefined,
+    },
     ...WEBHOOK_FIGURES.flatMap(([letter, kind, name]): Row[] => {
       const r = webhooks[kind];
       const rate = perSecond(r.ok, r.elapsedMs);
@@ -352,7 +377,7 @@ const WEBHOOK_FIGURES = [
 const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 /** Anything that went wrong during a measurement, said plainly under the table. */
-function notes({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures): string[] {
+function notes({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: GatewayFigures): string[] {
   const out: string[] = [];
   const [d, e] = [webhooks.messenger, webhooks.whatsapp];
   for (const [name, r] of [
@@ -366,6 +391,7 @@ function notes({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures):
   for (const [name, r] of [
     ["(b)", throughput],
     ["(c)", crowd],
+    ["(c) cold", coldCrowd],
   ] as const) {
     if (r.acked < r.sent)
       out.push(`${name}: ${counted(r.sent - r.acked, "post")} failed (first: ${r.firstFailure})`);
@@ -380,6 +406,7 @@ function notes({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures):
     ["(a)", acks],
     ["(b)", throughput],
     ["(c)", crowd],
+    ["(c) cold", coldCrowd],
     ["(d)", d],
     ["(e)", e],
   ] as const) {
@@ -392,6 +419,7 @@ function notes({ baseline, acks, throughput, crowd, webhooks }: GatewayFigures):
     ["(a)", acks],
     ["(b)", throughput],
     ["(c)", crowd],
+    ["(c) cold", coldCrowd],
     ["(d)", d],
     ["(e)", e],
   ] as const) {

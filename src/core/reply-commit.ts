@@ -24,6 +24,12 @@ export interface OutboundCommit {
   /** The helpdesk dialogue's next step; `null` ends it, undefined leaves it as it is. */
   handoffStep?: "ask_wants_person" | "ask_email" | null | undefined;
   events?: Array<{ type: EventType; data: Record<string, unknown> }> | undefined;
+  /**
+   * The thread's work version the worker last saw: when this was the thread's last unprocessed
+   * message and nothing arrived since, the same statement also ends the thread's work (what the
+   * worker's next read would otherwise do in a statement of its own).
+   */
+  finishVersion?: number | undefined;
   now: Date;
 }
 
@@ -35,6 +41,8 @@ export interface CommitResult {
   /** The message written; null when nothing was (not held, or this inbound was already answered). */
   replyId: string | null;
   charged: boolean;
+  /** The thread's work ended with this commit: nothing is left to process and its lease is gone. */
+  finished: boolean;
 }
 
 /**
@@ -50,6 +58,10 @@ export interface CommitResult {
  *
  * Channels whose replies are visible the moment they are committed (the live chat) skip the
  * outbox: the reply is stored as delivered.
+ *
+ * Given the work version, the statement also deletes the thread's work row when no other message
+ * waits and the version is unchanged, exactly as `nextOrFinish` would: a message stored meanwhile
+ * bumps the version (in the statement that stores it), so it is never stranded.
  */
 /**
  * Constant text, so nothing is built per reply: what varies is in the parameters. $1 thread,
@@ -57,7 +69,8 @@ export interface CommitResult {
  * rephrase, $9–$10 the dialogue step (whether to set it, and to what), $11 chargeable (the
  * agent says something), $12 workspace, $13 conversation, $14 expected holder, $15 something is
  * said, $16 channel account, $17 author, $18 text, $19 citations, $20 language, $21 the inbound
- * message, $22 the reply's delivery state, $23 delivered on commit, $24 events.
+ * message, $22 the reply's delivery state, $23 delivered on commit, $24 events, $25 whether to
+ * end the thread's work if nothing else waits, $26 the work version last seen.
  */
 const COMMIT_OUTBOUND = `
   WITH lease AS (
@@ -113,9 +126,18 @@ const COMMIT_OUTBOUND = `
   ), processed AS (
     UPDATE messages SET processed_at = $3::timestamptz, delivery_state = 'processed'
     WHERE id = $21::uuid AND EXISTS (SELECT 1 FROM lease)
+  ), finished AS (
+    -- The statement's snapshot does not see "processed" above: this message is left out by id.
+    DELETE FROM thread_work
+    WHERE $25::boolean AND thread_id = $1::uuid AND lease_owner = $2::text AND version = $26::int
+      AND NOT EXISTS (SELECT 1 FROM messages m
+                      WHERE m.thread_id = $1::uuid AND m.direction = 'in' AND m.processed_at IS NULL
+                        AND m.id <> $21::uuid)
+    RETURNING 1
   )
   SELECT EXISTS (SELECT 1 FROM lease) AS leased, EXISTS (SELECT 1 FROM conv) AS held,
-         (SELECT id FROM reply) AS reply_id, EXISTS (SELECT 1 FROM charge) AS charged`;
+         (SELECT id FROM reply) AS reply_id, EXISTS (SELECT 1 FROM charge) AS charged,
+         EXISTS (SELECT 1 FROM finished) AS finished`;
 
 export async function commitOutbound(
   database: Database,
@@ -129,6 +151,7 @@ export async function commitOutbound(
     held: boolean;
     reply_id: string | null;
     charged: boolean;
+    finished: boolean;
   }>(
     COMMIT_OUTBOUND,
     [
@@ -156,6 +179,8 @@ export async function commitOutbound(
       c.deliveredOnCommit ? "delivered" : "pending",
       c.deliveredOnCommit,
       JSON.stringify(c.events ?? []),
+      c.finishVersion !== undefined,
+      c.finishVersion ?? 0,
     ],
     { tx },
   );
@@ -164,5 +189,6 @@ export async function commitOutbound(
     held: Boolean(result?.held),
     replyId: result?.reply_id ?? null,
     charged: Boolean(result?.charged),
+    finished: Boolean(result?.finished),
   };
 }

@@ -179,8 +179,9 @@ export class ThreadWorker {
         }
         const next = step.next;
         try {
-          await this.#handleInbound(next, controller.signal);
+          const finished = await this.#handleInbound(next, version, controller.signal);
           attempts = 0;
+          if (finished) return;
         } catch (err) {
           if (err instanceof LeaseLost || controller.signal.aborted) throw err;
           attempts += 1;
@@ -231,8 +232,12 @@ export class ThreadWorker {
       .where(and(eq(threadWork.threadId, threadId), eq(threadWork.leaseOwner, this.owner)));
   }
 
-  /** One inbound message: place it in a conversation, decide its language, answer it if the agent holds it. */
-  async #handleInbound(next: NextInbound, signal: AbortSignal): Promise<void> {
+  /**
+   * One inbound message: place it in a conversation, decide its language, answer it if the agent
+   * holds it. True when the reply's commit also ended the thread's work (nothing else waited
+   * and nothing arrived since `version`); false when the caller must look for the next message.
+   */
+  async #handleInbound(next: NextInbound, version: number, signal: AbortSignal): Promise<boolean> {
     const { database, clock } = this.deps;
     const { message, thread, account } = next;
     const adapter = this.deps.adapters.get(account.kind);
@@ -252,7 +257,7 @@ export class ThreadWorker {
       await this.#signalReply(message.threadId, deliveredOnCommit);
       await database.notify(EVENTS_CHANNEL, message.workspaceId);
     }
-    if (conversation.holder !== "agent" || !conversation.agentId) return;
+    if (conversation.holder !== "agent" || !conversation.agentId) return false;
 
     const agent =
       next.agent?.id === conversation.agentId
@@ -329,7 +334,7 @@ export class ThreadWorker {
         await database.notify(EVENTS_CHANNEL, message.workspaceId);
         if (turn.kind === "ticket") await database.notify(HELPDESK_CHANNEL, conversation.id);
       }
-      return;
+      return false;
     }
 
     const { reply } = turn;
@@ -344,15 +349,17 @@ export class ThreadWorker {
       deliveredOnCommit,
       askedToRephrase: turn.askedToRephrase,
       handoffStep: turn.handoffStep,
+      finishVersion: version,
       now: clock.now(),
     });
     if (!result.leased) throw new LeaseLost(`lease on thread ${message.threadId} was lost before commit`);
-    if (!result.replyId) return;
+    if (!result.replyId) return result.finished;
     await this.#signalReply(message.threadId, deliveredOnCommit);
     // A charge may cross the low-balance threshold, which writes an event.
     if (result.charged) await database.notify(EVENTS_CHANNEL, message.workspaceId);
     this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
     this.deps.metrics?.answerSeconds.observe((Date.now() - message.createdAt.getTime()) / 1000);
+    return result.finished;
   }
 
   /**
