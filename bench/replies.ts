@@ -2,11 +2,16 @@ import { sql } from "drizzle-orm";
 import type { ThrowawayDatabase } from "./database.js";
 import { JsonClient } from "./http-client.js";
 
+/** How often `waitForReplies` asks (see there). */
+const POLL_MS = 200;
+
 /**
  * Waits until the gateway has committed `count` agent replies, by polling its Prometheus
- * counter: one cheap GET every 50 ms on its own connection, the same on both engines (the bench
- * cannot open a PGlite directory while the gateway holds it). Resolves to the count reached,
- * which is short of `count` only if `timeoutMs` ran out first.
+ * counter on its own connection, the same on both engines (the bench cannot open a PGlite
+ * directory while the gateway holds it). Every poll makes each answering process report its
+ * metrics to the HTTP process, so it polls only every 200 ms: the figures come from the
+ * database's timestamps, and the poll only decides when the gateway is stopped. Resolves to the
+ * count reached, which is short of `count` only if `timeoutMs` ran out first.
  */
 export async function waitForReplies(gatewayUrl: string, count: number, timeoutMs: number): Promise<number> {
   const client = new JsonClient(gatewayUrl, 1);
@@ -16,7 +21,7 @@ export async function waitForReplies(gatewayUrl: string, count: number, timeoutM
       const res = await client.get("/metrics");
       const committed = repliesIn(String(res.body));
       if (committed >= count || Date.now() > deadline) return committed;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {
     client.close();
