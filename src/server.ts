@@ -103,7 +103,9 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
     log,
     clock,
     graph: new GraphClient(config.graphApiUrl),
-    secrets: createSecretBox(config.secretKey, log),
+    // Secrets are stored through the admin API, so the processes that serve it say so; an
+    // answering process only opens them, and would repeat the warning once per process.
+    secrets: createSecretBox(config.secretKey, role === "worker" ? undefined : log),
   };
   const livechat = createLivechatChannel({
     database,

@@ -46,10 +46,13 @@ export class SecretBox {
   }
 }
 
-/** The box for this process; says once, at start, when secrets will be stored unencrypted. */
-export function createSecretBox(key: Buffer | undefined, log: Logger): SecretBox {
+/**
+ * The box for this process; says once, at start, when secrets will be stored unencrypted (given
+ * a logger: processes that store no secrets pass none).
+ */
+export function createSecretBox(key: Buffer | undefined, log: Logger | undefined): SecretBox {
   if (!key) {
-    log.warn(
+    log?.warn(
       "PARLEY_SECRET_KEY is not set: channel access tokens and app secrets are stored unencrypted. " +
         "Set it to 32 random bytes (e.g. `openssl rand -base64 32`) to encrypt them at rest.",
     );
