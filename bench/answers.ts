@@ -32,6 +32,9 @@ export interface AnswersResult extends GatewayErrors {
   retries: number;
   /** Messages whose reply carries the LLM's answer. */
   answered: number;
+  /** Messages answered with something else (an apology for a failed LLM call, say), and the first such reply. */
+  otherReplies: number;
+  firstOtherReply: string | undefined;
   /** From the moment the first message was posted to the commit of the last answer. */
   elapsedMs: number;
   /** Per answered message: answer committed − message stored, from the database's timestamps. */
@@ -78,11 +81,13 @@ export async function measureAnswers(
     await waitForReplies(gateway.url, warmupReplies + acked, run.timeoutMs);
     await gateway.stop();
     // The warm-up's messages were all answered before the first timed post: they are earlier.
-    const answered = (await readReplyTimings(gateway.database, STUB_ANSWER)).flatMap((t) =>
-      t.repliedAt === undefined || t.receivedAt < firstPostAt
-        ? []
-        : [{ receivedAt: t.receivedAt, repliedAt: t.repliedAt }],
+    const timed = (await readReplyTimings(gateway.database, STUB_ANSWER)).filter(
+      (t) => t.receivedAt >= firstPostAt,
     );
+    const answered = timed.flatMap((t) =>
+      t.repliedAt === undefined ? [] : [{ receivedAt: t.receivedAt, repliedAt: t.repliedAt }],
+    );
+    const others = timed.flatMap((t) => (t.otherReply === undefined ? [] : [t.otherReply]));
     const lastAnswerAt = answered.reduce((last, t) => Math.max(last, t.repliedAt), firstPostAt);
     return {
       sent,
@@ -91,6 +96,8 @@ export async function measureAnswers(
       retries,
       gatewayErrors: gateway.errors(),
       answered: answered.length,
+      otherReplies: others.length,
+      firstOtherReply: others[0],
       elapsedMs: lastAnswerAt - firstPostAt,
       latenciesMs: answered.map((t) => t.repliedAt - t.receivedAt),
     };

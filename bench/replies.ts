@@ -43,6 +43,8 @@ export interface ReplyTiming {
   receivedAt: number;
   /** Epoch ms; undefined when no reply carries the LLM's answer (none, or an apology for a failure). */
   repliedAt: number | undefined;
+  /** The start of a reply that is not the LLM's answer (an apology for a failed call, say). */
+  otherReply: string | undefined;
 }
 
 /**
@@ -56,16 +58,24 @@ export async function readReplyTimings(
 ): Promise<ReplyTiming[]> {
   const db = await database.open();
   try {
-    const rows = await db.rows<{ received_ms: number | string; replied_ms: number | string | null }>(sql`
+    const rows = await db.rows<{
+      received_ms: number | string;
+      replied_ms: number | string | null;
+      reply: string | null;
+    }>(sql`
       SELECT extract(epoch FROM i.created_at)::float8 * 1000 AS received_ms,
-             extract(epoch FROM o.created_at)::float8 * 1000 AS replied_ms
+             extract(epoch FROM o.created_at)::float8 * 1000 AS replied_ms, left(o.text, 80) AS reply
       FROM messages i
-      LEFT JOIN messages o ON o.in_reply_to_id = i.id AND o.author_kind = 'agent' AND o.text = ${answerText}
+      LEFT JOIN messages o ON o.in_reply_to_id = i.id
       WHERE i.direction = 'in'`);
-    return rows.map((r) => ({
-      receivedAt: Number(r.received_ms),
-      repliedAt: r.replied_ms === null ? undefined : Number(r.replied_ms),
-    }));
+    return rows.map((r) => {
+      const isAnswer = r.reply === answerText;
+      return {
+        receivedAt: Number(r.received_ms),
+        repliedAt: isAnswer && r.replied_ms !== null ? Number(r.replied_ms) : undefined,
+        otherReply: r.reply !== null && !isAnswer ? r.reply : undefined,
+      };
+    });
   } finally {
     await db.close();
   }

@@ -395,10 +395,15 @@ function notes({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: Gatew
   ] as const) {
     if (r.acked < r.sent)
       out.push(`${name}: ${counted(r.sent - r.acked, "post")} failed (first: ${r.firstFailure})`);
-    if (r.answered < r.acked) {
+    if (r.otherReplies > 0) {
       out.push(
-        `${name}: ${counted(r.acked - r.answered, "acknowledged message")} got no answer in the time allowed`,
+        `${name}: ${counted(r.otherReplies, "message")} got another reply than the LLM's answer ` +
+          `(first: "${r.firstOtherReply}")`,
       );
+    }
+    const unanswered = r.acked - r.answered - r.otherReplies;
+    if (unanswered > 0) {
+      out.push(`${name}: ${counted(unanswered, "acknowledged message")} got no reply in the time allowed`);
     }
   }
   for (const [name, r] of [
