@@ -354,6 +354,11 @@ for (const engine of engines) {
         token,
         body: message("Wat zijn jullie openingstijden?", "p-2"),
       });
+      // Its answer too, so that nothing new can arrive between the reads below.
+      await waitFor(
+        async () => (await threadMessages(gateway.testDb.database, conversationId)).length === 4,
+        { timeoutMs: 20_000, message: "the second reply" },
+      );
 
       const all = await call<ActivitySet>(`${activities}?watermark=`, { token });
       const ids = all.body.activities.map((a: Activity) => a.id);
