@@ -1,4 +1,5 @@
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
+import { type CpuTime, startCpuMeter } from "./cpu-time.js";
 import { type GatewayErrors, type GatewaySettings, withGateway } from "./gateway.js";
 import { JsonClient } from "./http-client.js";
 import { STUB_ANSWER } from "./llm-stub.js";
@@ -39,6 +40,8 @@ export interface AnswersResult extends GatewayErrors {
   elapsedMs: number;
   /** Per answered message: answer committed − message stored, from the database's timestamps. */
   latenciesMs: number[];
+  /** CPU time each part used from the first post until the last reply was seen (Linux only). */
+  cpu: CpuTime | undefined;
 }
 
 /**
@@ -60,12 +63,14 @@ export async function measureAnswers(
     let outcomes: string[];
     let retries: number;
     let warmupReplies = 0;
+    let meter: ReturnType<typeof startCpuMeter>;
     try {
       if (run.warmupConversations > 0) warmupReplies = await warmUp(client, gateway.url, run);
       // Opening them at full concurrency also leaves up to that many keep-alive connections open
       // (those used in the last 4 s), so the posts below need fewer new TCP handshakes.
       const visitors = await openVisitors(client, run.conversations, run.concurrency);
       firstPostAt = Date.now();
+      meter = startCpuMeter(gateway.pid);
       // Message n goes to visitor n mod conversations: each conversation's messages are spread out.
       outcomes = await inBatches(sent, run.concurrency, (n) =>
         postMessage(client, visitors[n % visitors.length]!, `answer-${n}`).then(
@@ -79,6 +84,7 @@ export async function measureAnswers(
     }
     const acked = outcomes.filter((outcome) => outcome === "ok").length;
     await waitForReplies(gateway.url, warmupReplies + acked, run.timeoutMs);
+    const cpu = meter?.stop();
     await gateway.stop();
     // The warm-up's messages were all answered before the first timed post: they are earlier.
     const timed = (await readReplyTimings(gateway.database, STUB_ANSWER)).filter(
@@ -100,6 +106,7 @@ export async function measureAnswers(
       firstOtherReply: others[0],
       elapsedMs: lastAnswerAt - firstPostAt,
       latenciesMs: answered.map((t) => t.repliedAt - t.receivedAt),
+      cpu,
     };
   });
 }

@@ -14,6 +14,8 @@ export interface GatewaySettings {
 /** A gateway process with a database of its own, for one measurement. */
 export interface RunningGateway {
   url: string;
+  /** The gateway's (HTTP) process; its answering processes are its children. */
+  pid: number;
   database: ThrowawayDatabase;
   /** Graceful stop (idempotent); afterwards the bench may open the database and read the results. */
   stop(): Promise<void>;
@@ -96,6 +98,7 @@ export async function withGateway<T>(
       }
       return await use({
         url: server.url,
+        pid: server.pid,
         database,
         stop: server.stop,
         errors: () => errorLines(server.logs),

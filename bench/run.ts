@@ -303,6 +303,7 @@ function gatewayRows({ baseline, acks, throughput, crowd, coldCrowd, webhooks }:
       target: "",
       met: undefined,
     },
+    ...cpuRow("(b)", throughput),
     {
       figure: `(c) ${format.count(crowd.sent)} conversations at once: answered`,
       measured: `${format.count(crowd.answered)} / ${format.count(crowd.sent)}`,
@@ -327,6 +328,7 @@ function gatewayRows({ baseline, acks, throughput, crowd, coldCrowd, webhooks }:
       target: "",
       met: undefined,
     },
+    ...cpuRow("(c)", crowd),
     {
       figure: "(c) the same from a cold start: first post → last answer",
       measured:
@@ -373,6 +375,30 @@ const WEBHOOK_FIGURES = [
   ["(d)", "messenger", "Messenger"],
   ["(e)", "whatsapp", "WhatsApp"],
 ] as const;
+
+/**
+ * What one answered message cost in CPU, part by part, over the run's timed window (Linux only:
+ * none where /proc is missing). PostgreSQL shows only when its server runs on this machine.
+ */
+function cpuRow(name: string, r: AnswersResult): Row[] {
+  if (!r.cpu || r.answered === 0) return [];
+  const per = (ms: number) => (ms / r.answered).toFixed(1);
+  const parts = [
+    per(r.cpu.http),
+    per(r.cpu.answering),
+    r.cpu.postgres === undefined ? "–" : per(r.cpu.postgres),
+  ];
+  return [
+    {
+      figure: `${name} CPU per answered message: HTTP / answering / PostgreSQL (bench)`,
+      measured: `${parts.join(" / ")} ms (${per(r.cpu.bench)})`,
+      baseline: "",
+      ratio: "",
+      target: "",
+      met: undefined,
+    },
+  ];
+}
 
 const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
 

@@ -20,6 +20,7 @@ process.once("exit", () => {
  */
 export interface ServerProcess {
   url: string;
+  pid: number;
   /** Everything it wrote, one line each (shown when something goes wrong). */
   logs: string[];
   /** SIGTERM, then SIGKILL if it has not exited after 15 s. */
@@ -67,7 +68,7 @@ export async function startServerProcess(options: {
       reject(new Error(`${options.script} exited with ${code} before it started:\n${logs.join("\n")}`));
     });
   });
-  return { url, logs, stop: () => stopChild(child) };
+  return { url, pid: child.pid ?? 0, logs, stop: () => stopChild(child) };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
