@@ -18,10 +18,23 @@ export interface CpuTime {
 /** Linux reports process times in USER_HZ ticks, 100 per second on every architecture it runs on. */
 const TICK_MS = 10;
 
-interface ProcessTime {
+export interface ProcessTime {
   parent: number;
   command: string;
   ms: number;
+}
+
+/**
+ * One line of /proc/<pid>/stat: "pid (command) state ppid … utime stime …" (proc(5)). The command
+ * may hold spaces and parentheses, so the fields are counted from its last ")".
+ */
+export function parseProcStat(stat: string): ProcessTime {
+  const close = stat.lastIndexOf(")");
+  const command = stat.slice(stat.indexOf("(") + 1, close);
+  const fields = stat.slice(close + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`not a /proc stat line: ${stat.slice(0, 80)}`);
+  return { parent: Number(fields[1]), command, ms: ticks * TICK_MS };
 }
 
 /** Every visible process's CPU time so far, by pid; empty where there is no /proc. */
@@ -37,13 +50,7 @@ function readProcesses(): Map<number, ProcessTime> {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // "pid (command) state ppid …": the command may hold spaces and parentheses.
-      const close = stat.lastIndexOf(")");
-      const command = stat.slice(stat.indexOf("(") + 1, close);
-      const fields = stat.slice(close + 2).split(" ");
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      found.set(pid, { parent: Number(fields[1]), command, ms: ticks * TICK_MS });
+      found.set(pid, parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8")));
     } catch {
       // gone since the directory was read
     }
