@@ -70,7 +70,7 @@ export async function measureAnswers(
       // (those used in the last 4 s), so the posts below need fewer new TCP handshakes.
       const visitors = await openVisitors(client, run.conversations, run.concurrency);
       firstPostAt = Date.now();
-      meter = startCpuMeter(gateway.pid);
+      meter = startCpuMeter(gateway.pid, settings.engine === "postgres");
       // Message n goes to visitor n mod conversations: each conversation's messages are spread out.
       outcomes = await inBatches(sent, run.concurrency, (n) =>
         postMessage(client, visitors[n % visitors.length]!, `answer-${n}`).then(

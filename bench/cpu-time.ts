@@ -52,14 +52,18 @@ function readProcesses(): Map<number, ProcessTime> {
     try {
       found.set(pid, parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8")));
     } catch {
-      // gone since the directory was read
+      // gone since the directory was read (or not a stat line: then it is not counted)
     }
   }
   return found;
 }
 
-/** Starts measuring; `stop()` gives what each part used since. Undefined where there is no /proc. */
-export function startCpuMeter(gatewayPid: number): { stop(): CpuTime } | undefined {
+/**
+ * Starts measuring; `stop()` gives what each part used since. Undefined where there is no /proc.
+ * `withPostgres`: the gateway uses a PostgreSQL server (on PGlite the database is inside the
+ * gateway, and a server that happens to run here has nothing to do with it).
+ */
+export function startCpuMeter(gatewayPid: number, withPostgres: boolean): { stop(): CpuTime } | undefined {
   const before = readProcesses();
   if (!before.has(process.pid)) return undefined;
   return {
@@ -71,7 +75,7 @@ export function startCpuMeter(gatewayPid: number): { stop(): CpuTime } | undefin
       for (const [pid, p] of after) {
         // tsx's esbuild service is a child too, busy only while the gateway starts.
         if (p.parent === gatewayPid && p.command !== "esbuild") answering += used(pid);
-        else if (p.command === "postgres") postgres = (postgres ?? 0) + used(pid);
+        else if (withPostgres && p.command === "postgres") postgres = (postgres ?? 0) + used(pid);
       }
       return { http: used(gatewayPid), answering, postgres, bench: used(process.pid) };
     },
