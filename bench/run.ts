@@ -378,7 +378,8 @@ const WEBHOOK_FIGURES = [
 
 /**
  * What one answered message cost in CPU, part by part, over the run's timed window (Linux only:
- * none where /proc is missing). PostgreSQL shows only when its server runs on this machine.
+ * none where /proc is missing). PostgreSQL shows "–" unless the gateway uses a server on this
+ * machine (on PGlite the database's time is in the gateway's own).
  */
 function cpuRow(name: string, r: AnswersResult): Row[] {
   if (!r.cpu || r.answered === 0) return [];
