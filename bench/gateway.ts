@@ -2,6 +2,7 @@ import type { Database } from "../src/db/client.js";
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
 import { createThrowawayDatabase, type Engine, type ThrowawayDatabase } from "./database.js";
 import { type ServerProcess, startServerProcess } from "./server-process.js";
+import { startScriptNodeFlags } from "./start-flags.js";
 
 export interface GatewaySettings {
   engine: Engine;
@@ -54,11 +55,13 @@ export async function withGateway<T>(
       startServerProcess({
         script: "src/main.ts",
         readyMessage: "Parley is running",
-        nodeFlags: settings.profileDir
-          ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`]
-          : process.env.BENCH_NODE_FLAGS
-            ? process.env.BENCH_NODE_FLAGS.split(" ")
-            : [],
+        // The flags `npm start` uses (a larger young generation: see README), then the bench's own.
+        nodeFlags: [
+          ...startScriptNodeFlags(),
+          ...(settings.profileDir
+            ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`]
+            : (process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])),
+        ],
         env: {
           ...database.gatewayEnv(),
           PORT: "0",
