@@ -33,16 +33,28 @@ function cacheOf(database: Database): Map<string, Entry> {
   return cache;
 }
 
-/** `load()`'s result for `key`, shared by callers for a few seconds; a failed load is not kept. */
-export function cachedAccountLookup<T>(database: Database, key: string, load: () => Promise<T>): Promise<T> {
+/**
+ * `load()`'s result for `key`, shared by callers for a few seconds. A failed load is not kept, and
+ * neither is one that found nothing: keys come from requests before they are authenticated (a
+ * webhook's page id, a widget id in a URL), so keeping misses would let anyone grow the cache
+ * without bound with made-up ids. Only accounts that exist take a place in it.
+ */
+export function cachedAccountLookup<T>(
+  database: Database,
+  key: string,
+  load: () => Promise<T | undefined>,
+): Promise<T | undefined> {
   const cache = cacheOf(database);
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T | undefined>;
   const value = load();
   cache.set(key, { at: Date.now(), value });
-  value.catch(() => {
+  const forget = () => {
     if (cache.get(key)?.value === value) cache.delete(key);
-  });
+  };
+  value.then((found) => {
+    if (found === undefined) forget();
+  }, forget);
   return value;
 }
 

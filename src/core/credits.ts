@@ -77,8 +77,17 @@ export type AgentGate = "takes" | "paused" | "out_of_credits";
  * walks away from a customer it has taken on.
  */
 export async function agentGate(tx: Tx, agentId: string): Promise<AgentGate> {
+  return (await agentStanding(tx, agentId)).gate;
+}
+
+/** The gate, and the agent's name with it (undefined: no such agent), in one read. */
+export async function agentStanding(
+  tx: Tx,
+  agentId: string,
+): Promise<{ gate: AgentGate; name: string | undefined }> {
   const [row] = await tx
     .select({
+      name: agents.name,
       status: agents.status,
       balance: creditAccounts.balance,
       price: creditAccounts.pricePerConversation,
@@ -87,8 +96,8 @@ export async function agentGate(tx: Tx, agentId: string): Promise<AgentGate> {
     .leftJoin(creditAccounts, eq(creditAccounts.workspaceId, agents.workspaceId))
     .where(eq(agents.id, agentId))
     .limit(1);
-  if (row?.status !== "active") return "paused";
-  return gateForBalance(row.balance ?? 0, row.price ?? 0);
+  if (row?.status !== "active") return { gate: "paused", name: row?.name };
+  return { gate: gateForBalance(row.balance ?? 0, row.price ?? 0), name: row.name };
 }
 
 export function gateForBalance(balance: number, price: number): AgentGate {

@@ -68,17 +68,20 @@ export function livechatAccountById(database: Database, id: string): Promise<Liv
   );
 }
 
+/** Every visitor's chat starts with its widget's token endpoint: cached like the lookup by id. */
 export function livechatAccountByWidgetId(
   database: Database,
   widgetId: string,
 ): Promise<LivechatAccount | undefined> {
-  // A preview inbox is reached only with tokens the admin API hands out, never by a public page.
-  return findOne(
-    database,
-    and(
-      eq(channelAccounts.kind, "livechat"),
-      eq(channelAccounts.externalId, widgetId),
-      eq(channelAccounts.isPreview, false),
+  return cachedAccountLookup(database, `livechat:widget:${widgetId}`, () =>
+    // A preview inbox is reached only with tokens the admin API hands out, never by a public page.
+    findOne(
+      database,
+      and(
+        eq(channelAccounts.kind, "livechat"),
+        eq(channelAccounts.externalId, widgetId),
+        eq(channelAccounts.isPreview, false),
+      ),
     ),
   );
 }

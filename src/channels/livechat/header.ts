@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { agentGate } from "../../core/credits.js";
+import { agentStanding } from "../../core/credits.js";
 import { readHandoffSettings } from "../../core/handoff/settings.js";
 import { systemText } from "../../core/texts.js";
 import type { Database } from "../../db/client.js";
@@ -69,13 +69,8 @@ export async function headerState(
   }
   if (!account.agentId) return { poweredByAi: false, agentName: undefined, language: undefined };
   // A new chat is the agent's only if it would take it now: active and with credits.
-  const [agent] = await database.db
-    .select({ name: agents.name })
-    .from(agents)
-    .where(eq(agents.id, account.agentId))
-    .limit(1);
-  const takes = (await agentGate(database.db, account.agentId)) === "takes";
-  return { poweredByAi: takes, agentName: agent?.name, language: undefined };
+  const standing = await agentStanding(database.db, account.agentId);
+  return { poweredByAi: standing.gate === "takes", agentName: standing.name, language: undefined };
 }
 
 async function assigneeOf(
