@@ -83,7 +83,8 @@ export class OpenAIAnswerer implements Answerer {
 
   async answer(request: AnswerRequest): Promise<AgentReply> {
     const attempts = Math.max(1, this.#options.maxAttempts);
-    let failure = new AttemptFailure("no_attempt", false);
+    // Made only when an attempt fails: an Error captures a stack trace, which every answer would pay for.
+    let failure: AttemptFailure | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       request.signal?.throwIfAborted();
       try {
@@ -93,7 +94,7 @@ export class OpenAIAnswerer implements Answerer {
         failure = asAttemptFailure(error);
       }
       const last = attempt === attempts - 1;
-      if (!failure.retryable || last) break;
+      if (!failure?.retryable || last) break;
       const wait = this.#retryDelay(attempt, failure.retryAfterMs);
       this.#options.logger?.warn(
         { reason: failure.code, attempt: attempt + 1, wait },
@@ -107,6 +108,7 @@ export class OpenAIAnswerer implements Answerer {
       }
     }
     request.signal?.throwIfAborted();
+    failure ??= new AttemptFailure("no_attempt", false);
     // A failure that is not worth retrying (401, 404, …) is a configuration mistake someone must fix.
     const details = { reason: failure.code, model: this.#options.model };
     if (failure.retryable) this.#options.logger?.warn(details, "LLM failed; replying with an apology");
