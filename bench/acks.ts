@@ -1,5 +1,5 @@
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
-import { type GatewayErrors, type GatewaySettings, withGateway } from "./gateway.js";
+import { type GatewayErrors, type GatewayExtras, type GatewaySettings, withGateway } from "./gateway.js";
 import { JsonClient } from "./http-client.js";
 import { closedLoop, type LoadResult, type LoadShape } from "./load.js";
 import { openVisitors, postMessage } from "./visitors.js";
@@ -8,25 +8,32 @@ import { openVisitors, postMessage } from "./visitors.js";
  * (a) How many visitor messages per second the gateway acknowledges (HTTP 200 to a Direct Line
  * POST: the message is stored and queued). The clients take turns over `conversations` visitors,
  * each with their own token, while the worker answers in the background, as it would in use.
+ * `extras.env` runs another topology (PARLEY_ROLE=http: the HTTP process alone, answering elsewhere).
  */
 export async function measureAcks(
   settings: GatewaySettings,
   stub: OpenAIStub,
   shape: LoadShape,
   conversations: number,
+  extras: GatewayExtras = {},
 ): Promise<LoadResult & GatewayErrors> {
-  return withGateway(settings, stub, async (gateway) => {
-    const client = new JsonClient(gateway.url, shape.concurrency);
-    try {
-      const visitors = await openVisitors(client, conversations, shape.concurrency);
-      const result = await closedLoop({
-        ...shape,
-        send: (n) => postMessage(client, visitors[n % visitors.length]!, `ack-${n}`),
-      });
-      await gateway.stop();
-      return { ...result, retries: client.retries, gatewayErrors: gateway.errors() };
-    } finally {
-      client.close();
-    }
-  });
+  return withGateway(
+    settings,
+    stub,
+    async (gateway) => {
+      const client = new JsonClient(gateway.url, shape.concurrency);
+      try {
+        const visitors = await openVisitors(client, conversations, shape.concurrency);
+        const result = await closedLoop({
+          ...shape,
+          send: (n) => postMessage(client, visitors[n % visitors.length]!, `ack-${n}`),
+        });
+        await gateway.stop();
+        return { ...result, retries: client.retries, gatewayErrors: gateway.errors() };
+      } finally {
+        client.close();
+      }
+    },
+    extras,
+  );
 }

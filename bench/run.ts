@@ -22,7 +22,10 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *
  * Measures the gateway against a baseline taken in the same run on the same machine (these
  * machines are noisy, so only ratios are compared with targets) and prints one table:
- *   (a) acknowledged inbound posts per second ÷ a bare koa route's single-INSERT posts per second;
+ *   (a) acknowledged inbound posts per second ÷ a bare koa route's single-INSERT posts per second,
+ *       with the answering processes at work beside the HTTP process, as `npm start` runs; and
+ *       again (PostgreSQL only, no target) with the HTTP process alone, as when answering runs on
+ *       other machines (PARLEY_ROLE=http);
  *   (b) messages per second through the whole path with a zero-latency LLM ÷ the same baseline;
  *   (c) 1,000 conversations posting at once with a 1 s LLM: all answered, and the time from the
  *       first post to the last answer ÷ that 1 s; shown again from a cold start (below);
@@ -45,7 +48,8 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
  * and drop databases on); BENCH_PROFILE=1 to write the gateway's CPU profiles (--cpu-prof);
  * BENCH_WORKER_PROCESSES sets the gateway's WORKER_PROCESSES (e.g. 0 to answer in the HTTP process);
- * BENCH_NODE_FLAGS adds Node flags to the gateway's processes (e.g. --perf-basic-prof for perf).
+ * BENCH_NODE_FLAGS adds Node flags to the gateway's processes (e.g. --perf-basic-prof for perf),
+ * after those of `npm start` (package.json), which the gateway always runs with.
  */
 
 /** The gateway's own default pool; the baseline gets the same. */
@@ -177,6 +181,8 @@ interface GatewayFigures {
   /** The two baseline runs as one (their mean rate), which the ratios use. */
   baseline: LoadResult;
   acks: LoadResult & GatewayErrors;
+  /** (a) with the HTTP process alone (PARLEY_ROLE=http); undefined on PGlite, which is one process. */
+  acksAlone: (LoadResult & GatewayErrors) | undefined;
   throughput: AnswersResult;
   crowd: AnswersResult;
   coldCrowd: AnswersResult;
@@ -197,6 +203,14 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
     progress("(a) gateway acknowledgements");
     const acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
     stub.reset();
+    // What the acknowledging side does with the cores to itself, as with answering on other machines.
+    let acksAlone: (LoadResult & GatewayErrors) | undefined;
+    if (options.engine === "postgres") {
+      progress("(a) again, the HTTP process alone (PARLEY_ROLE=http: nothing answers)");
+      acksAlone = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS, {
+        env: { PARLEY_ROLE: "http" },
+      });
+    }
     // Between the two baseline runs, like (a) and (b), so the pooled baseline covers them too.
     progress("(d) Messenger webhook acknowledgements");
     const messenger = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
@@ -226,6 +240,7 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
       baselineAfter,
       baseline: pooled(baselineBefore, baselineAfter),
       acks,
+      acksAlone,
       throughput,
       crowd,
       coldCrowd,
@@ -256,7 +271,15 @@ function gatewayHeader(options: Options, g: GatewayFigures): string[] {
   ];
 }
 
-function gatewayRows({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: GatewayFigures): Row[] {
+function gatewayRows({
+  baseline,
+  acks,
+  acksAlone,
+  throughput,
+  crowd,
+  coldCrowd,
+  webhooks,
+}: GatewayFigures): Row[] {
   const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
   const baselineCell = format.rate(baselineRate, "inserts");
   const ackRate = perSecond(acks.ok, acks.elapsedMs);
@@ -286,6 +309,7 @@ function gatewayRows({ baseline, acks, throughput, crowd, coldCrowd, webhooks }:
       target: "",
       met: undefined,
     },
+    ...(acksAlone ? [acksAloneRow(acksAlone, baselineRate, baselineCell)] : []),
     {
       figure: `(b) end-to-end msgs/s, ${format.count(throughput.sent)} msgs, 0 ms LLM`,
       measured: format.rate(throughputRate, "msgs"),
@@ -401,15 +425,42 @@ function cpuRow(name: string, r: AnswersResult): Row[] {
   ];
 }
 
+/**
+ * (a) once more with nothing answering on these cores (PARLEY_ROLE=http, as when the answering
+ * processes run on other machines): what acknowledging costs by itself. No target: (a) is the
+ * figure, measured as `npm start` runs, answering included.
+ */
+function acksAloneRow(alone: LoadResult, baselineRate: number, baselineCell: string): Row {
+  const rate = perSecond(alone.ok, alone.elapsedMs);
+  return {
+    figure: "(a) the same, HTTP process alone (PARLEY_ROLE=http, answering elsewhere)",
+    measured: format.rate(rate, "acks"),
+    baseline: baselineCell,
+    ratio: format.ratio(rate / baselineRate),
+    target: "",
+    met: undefined,
+  };
+}
+
 const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 /** Anything that went wrong during a measurement, said plainly under the table. */
-function notes({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: GatewayFigures): string[] {
+function notes({
+  baseline,
+  acks,
+  acksAlone,
+  throughput,
+  crowd,
+  coldCrowd,
+  webhooks,
+}: GatewayFigures): string[] {
   const out: string[] = [];
   const [d, e] = [webhooks.messenger, webhooks.whatsapp];
+  const alone = acksAlone ? ([["(a) alone", acksAlone]] as const) : [];
   for (const [name, r] of [
     ["baseline", baseline],
     ["(a)", acks],
+    ...alone,
     ["(d)", d],
     ["(e)", e],
   ] as const) {
@@ -436,6 +487,7 @@ function notes({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: Gatew
   for (const [name, r] of [
     ["baseline", baseline],
     ["(a)", acks],
+    ...alone,
     ["(b)", throughput],
     ["(c)", crowd],
     ["(c) cold", coldCrowd],
@@ -449,6 +501,7 @@ function notes({ baseline, acks, throughput, crowd, coldCrowd, webhooks }: Gatew
   }
   for (const [name, r] of [
     ["(a)", acks],
+    ...alone,
     ["(b)", throughput],
     ["(c)", crowd],
     ["(c) cold", coldCrowd],
