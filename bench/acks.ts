@@ -1,8 +1,14 @@
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
+import { type CpuTime, measuredWindowMeter } from "./cpu-time.js";
 import { type GatewayErrors, type GatewayExtras, type GatewaySettings, withGateway } from "./gateway.js";
 import { JsonClient } from "./http-client.js";
 import { closedLoop, type LoadResult, type LoadShape } from "./load.js";
 import { openVisitors, postMessage } from "./visitors.js";
+
+export interface AckResult extends LoadResult, GatewayErrors {
+  /** CPU time each part used over the measured window (Linux only). */
+  cpu: CpuTime | undefined;
+}
 
 /**
  * (a) How many visitor messages per second the gateway acknowledges (HTTP 200 to a Direct Line
@@ -16,7 +22,7 @@ export async function measureAcks(
   shape: LoadShape,
   conversations: number,
   extras: GatewayExtras = {},
-): Promise<LoadResult & GatewayErrors> {
+): Promise<AckResult> {
   return withGateway(
     settings,
     stub,
@@ -24,12 +30,15 @@ export async function measureAcks(
       const client = new JsonClient(gateway.url, shape.concurrency);
       try {
         const visitors = await openVisitors(client, conversations, shape.concurrency);
+        const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
         const result = await closedLoop({
           ...shape,
           send: (n) => postMessage(client, visitors[n % visitors.length]!, `ack-${n}`),
+          onMeasuredWindow: meter.start,
         });
+        const cpu = meter.stop();
         await gateway.stop();
-        return { ...result, retries: client.retries, gatewayErrors: gateway.errors() };
+        return { ...result, retries: client.retries, gatewayErrors: gateway.errors(), cpu };
       } finally {
         client.close();
       }

@@ -81,3 +81,17 @@ export function startCpuMeter(gatewayPid: number, withPostgres: boolean): { stop
     },
   };
 }
+
+/**
+ * A meter for a closed loop's measured window: `start` goes in `onMeasuredWindow`, `stop` right
+ * after the loop returns (its last request came back), so the CPU time covers the requests counted.
+ */
+export function measuredWindowMeter(gatewayPid: number, withPostgres: boolean) {
+  let meter: ReturnType<typeof startCpuMeter>;
+  return {
+    start: () => {
+      meter = startCpuMeter(gatewayPid, withPostgres);
+    },
+    stop: (): CpuTime | undefined => meter?.stop(),
+  };
+}

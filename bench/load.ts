@@ -30,7 +30,13 @@ export interface LoadResult {
  * not open (a fixed arrival rate), because the question is how many the server can take, and
  * a closed loop never queues more work than it has clients, so it finds that rate by itself.
  */
-export async function closedLoop(options: LoadShape & { send: SendRequest }): Promise<LoadResult> {
+export async function closedLoop(
+  options: LoadShape & {
+    send: SendRequest;
+    /** Called when the warm-up is over and the measured window starts (e.g. to start a CPU meter). */
+    onMeasuredWindow?: () => void;
+  },
+): Promise<LoadResult> {
   let n = 0;
   const phase = async (durationMs: number, result: LoadResult | undefined) => {
     const start = performance.now();
@@ -64,6 +70,7 @@ export async function closedLoop(options: LoadShape & { send: SendRequest }): Pr
     firstFailure: undefined,
     retries: 0,
   };
+  options.onMeasuredWindow?.();
   await phase(options.durationMs, result);
   return result;
 }

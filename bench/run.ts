@@ -2,11 +2,12 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { measureAcks } from "./acks.js";
+import { type AckResult, measureAcks } from "./acks.js";
 import { type AnswersResult, type AnswersRun, measureAnswers } from "./answers.js";
 import { measureBaseline, pooled } from "./baseline.js";
+import type { CpuTime } from "./cpu-time.js";
 import { type Engine, engineVersion } from "./database.js";
-import type { GatewayErrors, GatewaySettings } from "./gateway.js";
+import type { GatewaySettings } from "./gateway.js";
 import { startGraphStub } from "./graph-stub.js";
 import { startLlmStub } from "./llm-stub.js";
 import type { LoadResult, LoadShape } from "./load.js";
@@ -180,9 +181,9 @@ interface GatewayFigures {
   baselineAfter: LoadResult;
   /** The two baseline runs as one (their mean rate), which the ratios use. */
   baseline: LoadResult;
-  acks: LoadResult & GatewayErrors;
+  acks: AckResult;
   /** (a) with the HTTP process alone (PARLEY_ROLE=http); undefined on PGlite, which is one process. */
-  acksAlone: (LoadResult & GatewayErrors) | undefined;
+  acksAlone: AckResult | undefined;
   throughput: AnswersResult;
   crowd: AnswersResult;
   coldCrowd: AnswersResult;
@@ -204,7 +205,7 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
     const acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
     stub.reset();
     // What the acknowledging side does with the cores to itself, as with answering on other machines.
-    let acksAlone: (LoadResult & GatewayErrors) | undefined;
+    let acksAlone: AckResult | undefined;
     if (options.engine === "postgres") {
       progress("(a) again, the HTTP process alone (PARLEY_ROLE=http: nothing answers)");
       acksAlone = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS, {
@@ -309,7 +310,10 @@ function gatewayRows({
       target: "",
       met: undefined,
     },
-    ...(acksAlone ? [acksAloneRow(acksAlone, baselineRate, baselineCell)] : []),
+    ...ackCpuRow("(a)", acks),
+    ...(acksAlone
+      ? [acksAloneRow(acksAlone, baselineRate, baselineCell), ...ackCpuRow("(a) alone", acksAlone)]
+      : []),
     {
       figure: `(b) end-to-end msgs/s, ${format.count(throughput.sent)} msgs, 0 ms LLM`,
       measured: format.rate(throughputRate, "msgs"),
@@ -385,6 +389,7 @@ function gatewayRows({
           target: "",
           met: undefined,
         },
+        ...ackCpuRow(letter, r),
       ];
     }),
   ];
@@ -406,17 +411,25 @@ const WEBHOOK_FIGURES = [
  * machine (on PGlite the database's time is in the gateway's own).
  */
 function cpuRow(name: string, r: AnswersResult): Row[] {
-  if (!r.cpu || r.answered === 0) return [];
-  const per = (ms: number) => (ms / r.answered).toFixed(1);
-  const parts = [
-    per(r.cpu.http),
-    per(r.cpu.answering),
-    r.cpu.postgres === undefined ? "–" : per(r.cpu.postgres),
-  ];
+  return cpuPer(`${name} CPU per answered message`, r.cpu, r.answered, 1);
+}
+
+/**
+ * The same for a closed loop's acknowledgements, over its measured window: with answering at
+ * work beside them, the answering column is what it used per acknowledged message meanwhile.
+ */
+function ackCpuRow(name: string, r: AckResult): Row[] {
+  return cpuPer(`${name} CPU per ack`, r.cpu, r.ok, 2);
+}
+
+function cpuPer(what: string, cpu: CpuTime | undefined, count: number, digits: number): Row[] {
+  if (!cpu || count === 0) return [];
+  const per = (ms: number) => (ms / count).toFixed(digits);
+  const parts = [per(cpu.http), per(cpu.answering), cpu.postgres === undefined ? "–" : per(cpu.postgres)];
   return [
     {
-      figure: `${name} CPU per answered message: HTTP / answering / PostgreSQL (bench)`,
-      measured: `${parts.join(" / ")} ms (${per(r.cpu.bench)})`,
+      figure: `${what}: HTTP / answering / PostgreSQL (bench)`,
+      measured: `${parts.join(" / ")} ms (${per(cpu.bench)})`,
       baseline: "",
       ratio: "",
       target: "",

@@ -3,10 +3,12 @@ import { signatureHeader } from "../src/channels/meta/signature.js";
 import type { Database } from "../src/db/client.js";
 import * as schema from "../src/db/schema.js";
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
-import { type GatewayErrors, type GatewaySettings, withGateway } from "./gateway.js";
+import type { AckResult } from "./acks.js";
+import { measuredWindowMeter } from "./cpu-time.js";
+import { type GatewaySettings, withGateway } from "./gateway.js";
 import type { BenchGraph, GraphCounts } from "./graph-stub.js";
 import { JsonClient } from "./http-client.js";
-import { closedLoop, type LoadResult, type LoadShape } from "./load.js";
+import { closedLoop, type LoadShape } from "./load.js";
 import { QUESTION } from "./visitors.js";
 
 export type MetaKind = "messenger" | "whatsapp";
@@ -15,7 +17,7 @@ const APP_SECRET = "bench_app_secret_0123456789abcdef";
 /** The page id / phone_number_id of the one channel account each run creates. */
 const ACCOUNT_ID: Record<MetaKind, string> = { messenger: "1895382890692545", whatsapp: "1122334455667" };
 
-export interface WebhookResult extends LoadResult, GatewayErrors {
+export interface WebhookResult extends AckResult {
   graph: GraphCounts;
 }
 
@@ -42,8 +44,10 @@ export async function measureWebhookAcks(
     async (gateway) => {
       const client = new JsonClient(gateway.url, shape.concurrency);
       try {
+        const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
         const result = await closedLoop({
           ...shape,
+          onMeasuredWindow: meter.start,
           send: async (n) => {
             const body = JSON.stringify(delivery(kind, n, `${1_000_000_000 + (n % senders)}`));
             const res = await client.postRaw(`/webhooks/${kind}`, body, {
@@ -52,11 +56,13 @@ export async function measureWebhookAcks(
             return res.status;
           },
         });
+        const cpu = meter.stop();
         await gateway.stop();
         return {
           ...result,
           retries: client.retries,
           gatewayErrors: gateway.errors(),
+          cpu,
           graph: { ...graph.counts },
         };
       } finally {
