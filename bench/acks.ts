@@ -1,8 +1,14 @@
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
 import { type CpuTime, measuredWindowMeter } from "./cpu-time.js";
-import { type GatewayErrors, type GatewayExtras, type GatewaySettings, withGateway } from "./gateway.js";
+import {
+  type GatewayErrors,
+  type GatewayExtras,
+  type GatewaySettings,
+  type RunningGateway,
+  withGateway,
+} from "./gateway.js";
 import { JsonClient } from "./http-client.js";
-import { closedLoop, type LoadResult, type LoadShape } from "./load.js";
+import { closedLoop, type LoadResult, type LoadShape, type SendRequest } from "./load.js";
 import { openVisitors, postMessage } from "./visitors.js";
 
 export interface AckResult extends LoadResult, GatewayErrors {
@@ -30,19 +36,31 @@ export async function measureAcks(
       const client = new JsonClient(gateway.url, shape.concurrency);
       try {
         const visitors = await openVisitors(client, conversations, shape.concurrency);
-        const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
-        const result = await closedLoop({
-          ...shape,
-          send: (n) => postMessage(client, visitors[n % visitors.length]!, `ack-${n}`),
-          onMeasuredWindow: meter.start,
-        });
-        const cpu = meter.stop();
-        await gateway.stop();
-        return { ...result, retries: client.retries, gatewayErrors: gateway.errors(), cpu };
+        return await ackLoop(gateway, settings, client, shape, (n) =>
+          postMessage(client, visitors[n % visitors.length]!, `ack-${n}`),
+        );
       } finally {
         client.close();
       }
     },
     extras,
   );
+}
+
+/**
+ * The closed loop of (a), (d) and (e) against a running gateway: its posts, the CPU each part used
+ * over the measured window, then the gateway stopped, so its errors are all in.
+ */
+export async function ackLoop(
+  gateway: RunningGateway,
+  settings: GatewaySettings,
+  client: JsonClient,
+  shape: LoadShape,
+  send: SendRequest,
+): Promise<AckResult> {
+  const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
+  const result = await closedLoop({ ...shape, send, onMeasuredWindow: meter.start });
+  const cpu = meter.stop();
+  await gateway.stop();
+  return { ...result, retries: client.retries, gatewayErrors: gateway.errors(), cpu };
 }

@@ -3,12 +3,11 @@ import { signatureHeader } from "../src/channels/meta/signature.js";
 import type { Database } from "../src/db/client.js";
 import * as schema from "../src/db/schema.js";
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
-import type { AckResult } from "./acks.js";
-import { measuredWindowMeter } from "./cpu-time.js";
+import { type AckResult, ackLoop } from "./acks.js";
 import { type GatewaySettings, withGateway } from "./gateway.js";
 import type { BenchGraph, GraphCounts } from "./graph-stub.js";
 import { JsonClient } from "./http-client.js";
-import { closedLoop, type LoadShape } from "./load.js";
+import type { LoadShape } from "./load.js";
 import { QUESTION } from "./visitors.js";
 
 export type MetaKind = "messenger" | "whatsapp";
@@ -44,27 +43,14 @@ export async function measureWebhookAcks(
     async (gateway) => {
       const client = new JsonClient(gateway.url, shape.concurrency);
       try {
-        const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
-        const result = await closedLoop({
-          ...shape,
-          onMeasuredWindow: meter.start,
-          send: async (n) => {
-            const body = JSON.stringify(delivery(kind, n, `${1_000_000_000 + (n % senders)}`));
-            const res = await client.postRaw(`/webhooks/${kind}`, body, {
-              "x-hub-signature-256": signatureHeader(body, APP_SECRET),
-            });
-            return res.status;
-          },
+        const result = await ackLoop(gateway, settings, client, shape, async (n) => {
+          const body = JSON.stringify(delivery(kind, n, `${1_000_000_000 + (n % senders)}`));
+          const res = await client.postRaw(`/webhooks/${kind}`, body, {
+            "x-hub-signature-256": signatureHeader(body, APP_SECRET),
+          });
+          return res.status;
         });
-        const cpu = meter.stop();
-        await gateway.stop();
-        return {
-          ...result,
-          retries: client.retries,
-          gatewayErrors: gateway.errors(),
-          cpu,
-          graph: { ...graph.counts },
-        };
+        return { ...result, graph: { ...graph.counts } };
       } finally {
         client.close();
       }
