@@ -1,12 +1,6 @@
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
 import { type CpuTime, measuredWindowMeter } from "./cpu-time.js";
-import {
-  type GatewayErrors,
-  type GatewayExtras,
-  type GatewaySettings,
-  type RunningGateway,
-  withGateway,
-} from "./gateway.js";
+import { type GatewayErrors, type GatewayExtras, type GatewaySettings, withGateway } from "./gateway.js";
 import { JsonClient } from "./http-client.js";
 import { closedLoop, type LoadResult, type LoadShape, type SendRequest } from "./load.js";
 import { openVisitors, postMessage } from "./visitors.js";
@@ -29,38 +23,40 @@ export async function measureAcks(
   conversations: number,
   extras: GatewayExtras = {},
 ): Promise<AckResult> {
+  return ackLoop(settings, stub, shape, extras, async (client) => {
+    const visitors = await openVisitors(client, conversations, shape.concurrency);
+    return (n) => postMessage(client, visitors[n % visitors.length]!, `ack-${n}`);
+  });
+}
+
+/**
+ * The closed loop of (a), (d) and (e) against a fresh gateway: `sender` prepares the posts with
+ * the loop's client, then the loop runs with the CPU each part used over its measured window
+ * metered, and the gateway is stopped before the result is taken, so its errors are all in.
+ */
+export async function ackLoop(
+  settings: GatewaySettings,
+  stub: OpenAIStub,
+  shape: LoadShape,
+  extras: GatewayExtras,
+  sender: (client: JsonClient) => Promise<SendRequest>,
+): Promise<AckResult> {
   return withGateway(
     settings,
     stub,
     async (gateway) => {
       const client = new JsonClient(gateway.url, shape.concurrency);
       try {
-        const visitors = await openVisitors(client, conversations, shape.concurrency);
-        return await ackLoop(gateway, settings, client, shape, (n) =>
-          postMessage(client, visitors[n % visitors.length]!, `ack-${n}`),
-        );
+        const send = await sender(client);
+        const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
+        const result = await closedLoop({ ...shape, send, onMeasuredWindow: meter.start });
+        const cpu = meter.stop();
+        await gateway.stop();
+        return { ...result, retries: client.retries, gatewayErrors: gateway.errors(), cpu };
       } finally {
         client.close();
       }
     },
     extras,
   );
-}
-
-/**
- * The closed loop of (a), (d) and (e) against a running gateway: its posts, the CPU each part used
- * over the measured window, then the gateway stopped, so its errors are all in.
- */
-export async function ackLoop(
-  gateway: RunningGateway,
-  settings: GatewaySettings,
-  client: JsonClient,
-  shape: LoadShape,
-  send: SendRequest,
-): Promise<AckResult> {
-  const meter = measuredWindowMeter(gateway.pid, settings.engine === "postgres");
-  const result = await closedLoop({ ...shape, send, onMeasuredWindow: meter.start });
-  const cpu = meter.stop();
-  await gateway.stop();
-  return { ...result, retries: client.retries, gatewayErrors: gateway.errors(), cpu };
 }

@@ -4,9 +4,8 @@ import type { Database } from "../src/db/client.js";
 import * as schema from "../src/db/schema.js";
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
 import { type AckResult, ackLoop } from "./acks.js";
-import { type GatewaySettings, withGateway } from "./gateway.js";
+import type { GatewaySettings } from "./gateway.js";
 import type { BenchGraph, GraphCounts } from "./graph-stub.js";
-import { JsonClient } from "./http-client.js";
 import type { LoadShape } from "./load.js";
 import { QUESTION } from "./visitors.js";
 
@@ -37,26 +36,20 @@ export async function measureWebhookAcks(
   senders: number,
 ): Promise<WebhookResult> {
   graph.reset();
-  return withGateway(
+  const result = await ackLoop(
     settings,
     stub,
-    async (gateway) => {
-      const client = new JsonClient(gateway.url, shape.concurrency);
-      try {
-        const result = await ackLoop(gateway, settings, client, shape, async (n) => {
-          const body = JSON.stringify(delivery(kind, n, `${1_000_000_000 + (n % senders)}`));
-          const res = await client.postRaw(`/webhooks/${kind}`, body, {
-            "x-hub-signature-256": signatureHeader(body, APP_SECRET),
-          });
-          return res.status;
-        });
-        return { ...result, graph: { ...graph.counts } };
-      } finally {
-        client.close();
-      }
-    },
+    shape,
     { env: { GRAPH_API_URL: graph.url }, prepare: (database) => createAccount(database, kind) },
+    async (client) => async (n) => {
+      const body = JSON.stringify(delivery(kind, n, `${1_000_000_000 + (n % senders)}`));
+      const res = await client.postRaw(`/webhooks/${kind}`, body, {
+        "x-hub-signature-256": signatureHeader(body, APP_SECRET),
+      });
+      return res.status;
+    },
   );
+  return { ...result, graph: { ...graph.counts } };
 }
 
 /** One customer message as Meta delivers it; `n` makes its message id unique. */
