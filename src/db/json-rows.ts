@@ -5,8 +5,22 @@
 export function fromJsonRow<T>(json: Record<string, unknown>): T {
   const row: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) {
-    const name = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    row[name] = key.endsWith("_at") && typeof value === "string" ? new Date(value) : value;
+    row[camelCase(key)] = key.endsWith("_at") && typeof value === "string" ? new Date(value) : value;
   }
   return row as T;
+}
+
+/**
+ * Column names are few and come back on every row (four rows of a dozen columns or more per
+ * inbound message), so each is converted once, not by a regular expression per key per row.
+ */
+const camelNames = new Map<string, string>();
+
+function camelCase(column: string): string {
+  let name = camelNames.get(column);
+  if (name === undefined) {
+    name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    camelNames.set(column, name);
+  }
+  return name;
 }

@@ -269,26 +269,44 @@ const WORDS: Record<SupportedLanguage, LanguageWords> = {
 
 type Phrase = readonly string[];
 
-const phrases = (list: string): Phrase[] =>
-  list
+/**
+ * A list's phrases by their first word. Every word of every message is tried as the start of
+ * each list in eleven languages, and nearly all of those tries fail on the first word: looking
+ * the word up skips them. Scanned one by one they took 6.5 % of an answering process's CPU in the
+ * bench's crowd (perf); the lookup makes a call about four times cheaper.
+ */
+type Phrases = ReadonlyMap<string, readonly Phrase[]>;
+
+function phraseList(list: string): Phrase[] {
+  return list
     .split(",")
     .map((p) => p.trim())
     .filter(Boolean)
     .map((p) => p.split(" "));
+}
+
+function phrases(list: string): Phrases {
+  const byFirstWord = new Map<string, Phrase[]>();
+  for (const phrase of phraseList(list)) {
+    const first = phrase[0]!;
+    byFirstWord.set(first, [...(byFirstWord.get(first) ?? []), phrase]);
+  }
+  return byFirstWord;
+}
 
 /** One language's words as phrases; politeness includes English's ("medewerker please"). */
 interface Grammar {
-  people: Phrase[];
-  someone: Phrase[];
+  people: Phrases;
+  someone: Phrases;
   determiners: ReadonlySet<string>;
   adjectives: ReadonlySet<string>;
-  adjectivesAfter: Phrase[];
-  talkBefore: Phrase[];
-  talkAfter: Phrase[];
-  want: Phrase[];
-  wantAfter: Phrase[];
-  polite: Phrase[];
-  negations: Phrase[];
+  adjectivesAfter: Phrases;
+  talkBefore: Phrases;
+  talkAfter: Phrases;
+  want: Phrases;
+  wantAfter: Phrases;
+  polite: Phrases;
+  negations: Phrases;
 }
 
 const GRAMMARS = new Map<SupportedLanguage, Grammar>(
@@ -297,8 +315,8 @@ const GRAMMARS = new Map<SupportedLanguage, Grammar>(
     const grammar: Grammar = {
       people: phrases(words.people),
       someone: phrases(words.someone),
-      determiners: new Set(phrases(words.determiners).flat()),
-      adjectives: new Set(phrases(words.adjectives).flat()),
+      determiners: new Set(phraseList(words.determiners).flat()),
+      adjectives: new Set(phraseList(words.adjectives).flat()),
       adjectivesAfter: phrases(words.adjectivesAfter ?? ""),
       talkBefore: phrases(words.talkBefore),
       talkAfter: phrases(words.talkAfter ?? ""),
@@ -330,9 +348,12 @@ function phraseAt(words: readonly string[], i: number, phrase: Phrase): number {
 }
 
 /** The index after the longest of `list` at `i`, or -1. */
-function anyAt(words: readonly string[], i: number, list: readonly Phrase[]): number {
+function anyAt(words: readonly string[], i: number, list: Phrases): number {
+  const word = words[i];
+  const candidates = word === undefined ? undefined : list.get(word);
+  if (!candidates) return -1;
   let end = -1;
-  for (const phrase of list) end = Math.max(end, phraseAt(words, i, phrase));
+  for (const phrase of candidates) end = Math.max(end, phraseAt(words, i, phrase));
   return end;
 }
 

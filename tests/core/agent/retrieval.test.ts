@@ -144,6 +144,30 @@ for (const engine of engines) {
       await t.drop();
     });
 
+    it("picks each language's text search configuration inside the query, not by a function call", async () => {
+      const chosen = await t.database.query<{ lang: string | null; config: string }>(
+        "SELECT lang, parley_ts_config(lang)::text AS config FROM unnest($1::text[]) AS lang",
+        [["en", "nl-BE", "SV", "no", "pl", "xx", null]],
+      );
+      expect(chosen.map((r) => r.config)).toEqual([
+        "english",
+        "dutch",
+        "swedish",
+        "norwegian",
+        "parley_unaccent",
+        "parley_unaccent",
+        "parley_unaccent",
+      ]);
+      // Inlined, the plan holds the CASE itself; a call would cost an executor start per language.
+      const plan = await t.database.query<Record<string, string>>(
+        "EXPLAIN VERBOSE SELECT to_tsvector(parley_ts_config(lang), 'opening hours') FROM unnest($1::text[]) AS lang",
+        [["en"]],
+      );
+      const text = plan.map((row) => Object.values(row).join("")).join("\n");
+      expect(text).toContain("'english'::regconfig");
+      expect(text).not.toContain("parley_ts_config");
+    });
+
     it("finds the short answer for the question, with its source and full coverage", async () => {
       const [best] = await ask("What are your opening hours?", "en");
       expect(best).toMatchObject({
