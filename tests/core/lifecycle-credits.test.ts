@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
 import type { ManualClock } from "../../src/core/clock.js";
 import { addLedgerEntry } from "../../src/core/credits.js";
+import { EVENTS_CHANNEL } from "../../src/core/events/record.js";
 import { InactivitySweeper } from "../../src/core/inactivity-sweeper.js";
 import { commitOutbound } from "../../src/core/reply-commit.js";
 import { type Database, openPostgres } from "../../src/db/client.js";
@@ -368,6 +369,42 @@ for (const engine of engines) {
         .set({ lowBalanceThreshold: null })
         .where(eq(schema.creditAccounts.workspaceId, workspaceId));
       await setBalance(1000);
+    });
+
+    it("wakes the event dispatchers after a charge only where a low-balance threshold is set", async () => {
+      await startWorkers();
+      const wakeUps: string[] = [];
+      const unlisten = await h.database.listen(EVENTS_CHANNEL, (payload) => wakeUps.push(payload));
+      try {
+        const chargedConversation = async (text: string) => {
+          const t = newThread();
+          await message("livechat", t, text);
+          await answered(t, 1);
+          const [conversation] = await conversationsOf(t);
+          expect(await chargesFor(conversation!.id)).toHaveLength(1);
+        };
+        // Nothing can cross a threshold nobody set: no dispatcher is woken to find nothing.
+        await chargedConversation("a question nobody watches the balance for");
+        // Stopping waits for the worker's in-flight thread, and so for any wake-up it sends;
+        // local listeners hear one on the next turn of the event loop.
+        await stopWorkers();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(wakeUps).toEqual([]);
+        await startWorkers();
+
+        await db
+          .update(schema.creditAccounts)
+          .set({ lowBalanceThreshold: 10 })
+          .where(eq(schema.creditAccounts.workspaceId, workspaceId));
+        await chargedConversation("a question in a workspace that watches its balance");
+        await waitFor(() => wakeUps.includes(workspaceId), { message: "the dispatchers woken" });
+      } finally {
+        await unlisten();
+        await db
+          .update(schema.creditAccounts)
+          .set({ lowBalanceThreshold: null })
+          .where(eq(schema.creditAccounts.workspaceId, workspaceId));
+      }
     });
 
     it("forgets events that are done with once they are older than the retention, and keeps the rest", async () => {
