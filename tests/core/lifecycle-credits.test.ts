@@ -371,6 +371,61 @@ for (const engine of engines) {
       await setBalance(1000);
     });
 
+    it("applies ledger entries without ever scanning the ledger, however small it was when the trigger first ran", async () => {
+      // Statistics taken while the ledger is a handful of rows make a full scan the cheapest way
+      // to find one of them, and a fresh connection has the trigger plan its statements now.
+      // Were such a plan kept, every later entry would read the whole ledger as it grows.
+      await db.execute(sql`ANALYZE credit_ledger`);
+      const fresh = engine === "postgres" ? openPostgres(h.tdb.location, 1) : h.database;
+      try {
+        const before = await balance();
+        const entries = 5;
+        const scans = await fresh.db.transaction(async (tx) => {
+          // Sequential scans of the ledger counted so far in this transaction (PGlite's count
+          // also holds earlier transactions', such as the migrations' index builds).
+          const scansSoFar = async () => {
+            const result = await tx.execute(
+              sql`SELECT pg_stat_get_xact_numscans('credit_ledger'::regclass) AS scans`,
+            );
+            const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as [
+              { scans: number | string },
+            ];
+            return Number(row.scans);
+          };
+          const scansBefore = await scansSoFar();
+          for (let i = 1; i <= entries; i++) {
+            await tx.execute(sql`
+              INSERT INTO credit_ledger (workspace_id, kind, amount, reason, actor)
+              VALUES (${workspaceId}::uuid, 'grant', ${i}, 'scan check', 'test')`);
+          }
+          return (await scansSoFar()) - scansBefore;
+        });
+        expect(scans).toBe(0);
+
+        const applied = await db
+          .select({ amount: schema.creditLedger.amount, balanceAfter: schema.creditLedger.balanceAfter })
+          .from(schema.creditLedger)
+          .where(
+            and(
+              eq(schema.creditLedger.workspaceId, workspaceId),
+              eq(schema.creditLedger.reason, "scan check"),
+            ),
+          )
+          .orderBy(schema.creditLedger.id);
+        let running = before;
+        expect(applied.map((e) => e.balanceAfter)).toEqual(
+          applied.map((e) => {
+            running += e.amount;
+            return running;
+          }),
+        );
+        expect(await balance()).toBe(before + (entries * (entries + 1)) / 2);
+      } finally {
+        if (fresh !== h.database) await fresh.close();
+        await setBalance(1000);
+      }
+    });
+
     it("wakes the event dispatchers after a charge only where a low-balance threshold is set", async () => {
       await startWorkers();
       const wakeUps: string[] = [];
