@@ -384,13 +384,11 @@ for (const engine of engines) {
           // Sequential scans of the ledger counted so far in this transaction (PGlite's count
           // also holds earlier transactions', such as the migrations' index builds).
           const scansSoFar = async () => {
-            const result = await tx.execute(
+            const [row] = await fresh.rows<{ scans: number | string }>(
               sql`SELECT pg_stat_get_xact_numscans('credit_ledger'::regclass) AS scans`,
+              tx,
             );
-            const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as [
-              { scans: number | string },
-            ];
-            return Number(row.scans);
+            return Number(row?.scans);
           };
           const scansBefore = await scansSoFar();
           for (let i = 1; i <= entries; i++) {
