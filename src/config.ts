@@ -31,6 +31,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1000),
   WORK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   WORK_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  WORKER_GIVES_WAY_AT: z.coerce.number().int().min(0).default(8),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   LIVECHAT_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   PARLEY_INITIAL_CREDITS: z.coerce.number().int().min(0).default(1000),
@@ -81,7 +82,17 @@ export interface Config {
    * process (always so with PGlite, whose data directory one process at a time may open).
    */
   workerProcesses: number;
-  worker: { concurrency: number; leaseMs: number; pollMs: number; deliveryMaxAttempts: number };
+  worker: {
+    concurrency: number;
+    leaseMs: number;
+    pollMs: number;
+    deliveryMaxAttempts: number;
+    /**
+     * Inbound messages being stored at once (a burst on the channels) at which the answering on
+     * this machine gives way to the acknowledgements until the burst is over; 0: it never does.
+     */
+    givesWayAt: number;
+  };
   livechat: { tokenRateLimitPerMinute: number };
   /** Credits a new workspace is granted when it is created. */
   credits: { initial: number };
@@ -180,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: Math.round(e.WORK_LEASE_SECONDS * 1000),
       pollMs: e.WORK_POLL_MS,
       deliveryMaxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      givesWayAt: e.WORKER_GIVES_WAY_AT,
     },
     livechat: { tokenRateLimitPerMinute: e.LIVECHAT_TOKEN_RATE_LIMIT },
     credits: { initial: e.PARLEY_INITIAL_CREDITS },

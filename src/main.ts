@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     children ? { ...config, role: "http" } : config,
     children ? { log, workerMetrics: () => children.metrics() } : { log },
   );
+  if (children) parley.ingest.onChange((busy) => children.ingestBusy(busy));
   await children?.start();
   const base = config.publicUrl ?? parley.url;
   log.info(

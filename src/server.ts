@@ -20,7 +20,9 @@ import { type DeliverySends, DeliveryWorker } from "./core/delivery-worker.js";
 import { WebhookDispatcher } from "./core/events/webhook-dispatcher.js";
 import { TicketWorker } from "./core/helpdesk/ticket-worker.js";
 import { InactivitySweeper } from "./core/inactivity-sweeper.js";
+import type { IngestLoad } from "./core/ingest-load.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
+import { ingestLoad } from "./core/receive.js";
 import { ThreadWorker } from "./core/thread-worker.js";
 import { type Database, ingestLaneSize, openDatabase } from "./db/client.js";
 import { createAdminRouter } from "./http/admin/index.js";
@@ -58,6 +60,11 @@ export interface Parley {
   readonly delivery: DeliveryWorker;
   readonly sweeper: InactivitySweeper;
   readonly webhooks: WebhookDispatcher;
+  /**
+   * How hard this process's channels push messages in. Its own answering (role `all`) gives way
+   * to a burst by itself; answering processes it forked are told through `main.ts`.
+   */
+  readonly ingest: IngestLoad;
   /** Graceful: stop accepting, finish in-flight work (bounded), close the database. */
   stop(): Promise<void>;
 }
@@ -293,6 +300,13 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     }
   });
 
+  const ingest = ingestLoad(database);
+  ingest.configure({ busyAt: config.worker.givesWayAt });
+  const unwatchIngest = ingest.onChange((busy) => {
+    metrics.ingestBusy.set(busy ? 1 : 0);
+    if (role === "all") parts.threads.giveWayToIngest(busy);
+  });
+
   for (const c of channels) await c.start?.();
   await background.start();
   await new Promise<void>((resolve, reject) => {
@@ -306,6 +320,9 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
   const stop = () => {
     stopping ??= (async () => {
       accepting = false;
+      // Nothing comes in any more: what is left to answer gets the full width to finish.
+      unwatchIngest();
+      parts.threads.giveWayToIngest(false);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await background.stop();
@@ -328,6 +345,7 @@ export async function startParley(config: Config, options: ParleyOptions = {}): 
     delivery: parts.delivery,
     sweeper: parts.sweeper,
     webhooks: parts.webhooks,
+    ingest,
     stop,
   };
 }

@@ -20,7 +20,11 @@ const fromChild = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready") }),
   z.object({ type: z.literal("metrics"), id: z.number(), metrics: z.array(z.any()) }),
 ]);
-const fromParent = z.discriminatedUnion("type", [z.object({ type: z.literal("metrics"), id: z.number() })]);
+const fromParent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("metrics"), id: z.number() }),
+  /** The parent's channels are busy (or calm again): answering gives way to them meanwhile. */
+  z.object({ type: z.literal("ingest"), busy: z.boolean() }),
+]);
 
 /** A child that ran at least this long before it exited starts again at once, not after a backoff. */
 const HEALTHY_RUN_MS = 60_000;
@@ -72,6 +76,7 @@ export class WorkerProcesses {
   readonly #pendingMetrics = new Map<number, (snapshot: MetricsSnapshot | undefined) => void>();
   #nextRequest = 1;
   #stopping = false;
+  #ingestBusy = false;
 
   constructor(private readonly options: WorkerProcessesOptions) {
     this.#slots = Array.from({ length: options.count }, (_, index) => ({
@@ -115,6 +120,22 @@ export class WorkerProcesses {
       }),
     );
     return answers.filter((a): a is MetricsSnapshot => a !== undefined);
+  }
+
+  /**
+   * This process's channels are busy with a burst (or calm again): its children's answering
+   * gives way to it, as the answering in a single process does. A child started later hears the
+   * state when it is ready.
+   */
+  ingestBusy(busy: boolean): void {
+    this.#ingestBusy = busy;
+    for (const slot of this.#slots) this.#tellIngest(slot.child);
+  }
+
+  #tellIngest(child: ChildProcess | undefined): void {
+    if (!child?.connected) return;
+    // A child that misses this (it is exiting) is replaced by one that hears the state when ready.
+    child.send({ type: "ingest", busy: this.#ingestBusy }, () => {});
   }
 
   /** SIGTERM to every child, which finishes its answers in flight; SIGKILL for any that outstays that. */
@@ -178,6 +199,7 @@ export class WorkerProcesses {
         if (!message.success) return;
         if (message.data.type === "ready") {
           log.info({ worker: slot.index, childPid: child.pid }, "worker process is answering");
+          if (this.#ingestBusy) this.#tellIngest(child);
           done();
         } else {
           this.#pendingMetrics.get(message.data.id)?.(message.data.metrics as MetricsSnapshot);
@@ -220,6 +242,8 @@ export function serveParent(worker: ParleyWorker, log: Logger, exit: (code: numb
     if (stopping) return;
     stopping = true;
     log.info({ reason }, "worker process stopping");
+    // Nothing new comes to this process now: what it has left gets the full width to finish.
+    worker.threads.giveWayToIngest(false);
     worker.stop().then(
       () => exit(0),
       (err: unknown) => {
@@ -234,9 +258,14 @@ export function serveParent(worker: ParleyWorker, log: Logger, exit: (code: numb
   process.on("message", (raw) => {
     const message = fromParent.safeParse(raw);
     if (!message.success) return;
+    if (message.data.type === "ingest") {
+      if (!stopping) worker.threads.giveWayToIngest(message.data.busy);
+      return;
+    }
+    const { id } = message.data;
     worker.metrics.registry.getMetricsAsJSON().then(
       (metrics) => {
-        if (process.connected) send({ type: "metrics", id: message.data.id, metrics });
+        if (process.connected) send({ type: "metrics", id, metrics });
       },
       (err: unknown) => log.warn({ err }, "collecting metrics for the parent failed"),
     );

@@ -28,6 +28,14 @@ describe("configuration: roles and answering processes", () => {
     expect(() => loadConfig({ ...POSTGRES, WORKER_PROCESSES: "-1" })).toThrow(/WORKER_PROCESSES/);
     expect(() => loadConfig({ ...POSTGRES, PARLEY_ROLE: "both" })).toThrow(/PARLEY_ROLE/);
   });
+
+  it("gives way to a burst of eight messages stored at once by default, at another count, or never", () => {
+    expect(loadConfig({}).worker.givesWayAt).toBe(8);
+    expect(loadConfig({ WORKER_GIVES_WAY_AT: "32" }).worker.givesWayAt).toBe(32);
+    expect(loadConfig({ WORKER_GIVES_WAY_AT: "0" }).worker.givesWayAt).toBe(0);
+    expect(() => loadConfig({ WORKER_GIVES_WAY_AT: "-1" })).toThrow(/WORKER_GIVES_WAY_AT/);
+    expect(() => loadConfig({ WORKER_GIVES_WAY_AT: "some" })).toThrow(/WORKER_GIVES_WAY_AT/);
+  });
 });
 
 describe("answering processes' connections", () => {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Prometheus metrics for GET /metrics; one registry per gateway instance (tests start several). */
 export function createMetrics() {
@@ -34,6 +34,11 @@ export function createMetrics() {
       name: "parley_handoffs_total",
       help: "Conversations handed to people, by reason and the team's availability at the time.",
       labelNames: ["reason", "availability"] as const,
+      registers: [registry],
+    }),
+    ingestBusy: new Gauge({
+      name: "parley_ingest_busy",
+      help: "1 while this process's channels push a burst in and the answering beside it gives way.",
       registers: [registry],
     }),
     answerSeconds: new Histogram({

@@ -1,29 +1,43 @@
 /**
- * A counting semaphore: at most `size` holders at once, the rest wait their turn in order —
+ * A counting semaphore: at most `limit` holders at once, the rest wait their turn in order —
  * except that work coming back from a long wait goes first, so what is under way finishes
- * before more is started.
+ * before more is started. The limit can change while it is in use (see `resize`).
  */
 export class Permits {
-  #free: number;
+  #limit: number;
+  #held = 0;
   readonly #returning: Array<() => void> = [];
   readonly #waiting: Array<() => void> = [];
 
-  constructor(size: number) {
-    this.#free = size;
+  constructor(limit: number) {
+    this.#limit = Math.max(1, limit);
+  }
+
+  get limit(): number {
+    return this.#limit;
   }
 
   async acquire(returning = false): Promise<void> {
-    if (this.#free > 0) {
-      this.#free -= 1;
+    if (this.#held < this.#limit) {
+      this.#held += 1;
       return;
     }
+    // #admit counts the permit for us before it resolves.
     await new Promise<void>((resolve) => (returning ? this.#returning : this.#waiting).push(resolve));
   }
 
   release(): void {
-    const next = this.#returning.shift() ?? this.#waiting.shift();
-    if (next) next();
-    else this.#free += 1;
+    this.#held -= 1;
+    this.#admit();
+  }
+
+  /**
+   * A new limit. Raised, it lets waiters in at once; lowered, it takes nothing from those
+   * holding a permit, and lets nobody in until they are fewer than the new limit.
+   */
+  resize(limit: number): void {
+    this.#limit = Math.max(1, limit);
+    this.#admit();
   }
 
   /** Runs `work` without the permit the caller holds (a long wait), and takes one back after. */
@@ -33,6 +47,15 @@ export class Permits {
       return await work();
     } finally {
       await this.acquire(true);
+    }
+  }
+
+  #admit(): void {
+    while (this.#held < this.#limit) {
+      const next = this.#returning.shift() ?? this.#waiting.shift();
+      if (!next) return;
+      this.#held += 1;
+      next();
     }
   }
 }

@@ -3,6 +3,7 @@ import type { SenderHints } from "../db/schema.js";
 import { timestampOf } from "../db/timestamps.js";
 import type { InboundMessage } from "./channel.js";
 import { GroupCommit } from "./group-commit.js";
+import { IngestLoad } from "./ingest-load.js";
 
 export interface Received {
   messageId: string;
@@ -88,6 +89,18 @@ const MAX_BATCH = 64;
 
 /** One group commit per database (its ingest connections are the slots). */
 const batches = new WeakMap<Database, GroupCommit<InboundMessage, Received>>();
+/** How hard this process's channels push messages into a database (see IngestLoad). */
+const loads = new WeakMap<Database, IngestLoad>();
+
+/** The inbound load this process puts on `database`, which its answering gives way to. */
+export function ingestLoad(database: Database): IngestLoad {
+  let load = loads.get(database);
+  if (!load) {
+    load = new IngestLoad();
+    loads.set(database, load);
+  }
+  return load;
+}
 
 export async function receiveInbound(database: Database, msg: InboundMessage): Promise<Received> {
   let batch = batches.get(database);
@@ -95,7 +108,8 @@ export async function receiveInbound(database: Database, msg: InboundMessage): P
     batch = new GroupCommit((items) => storeBatch(database, items), database.ingestConnections, MAX_BATCH);
     batches.set(database, batch);
   }
-  return batch.submit(msg);
+  const group = batch;
+  return ingestLoad(database).storing(() => group.submit(msg));
 }
 
 const keyOf = (accountId: string, channelMessageId: string) => `${accountId}\u0000${channelMessageId}`;

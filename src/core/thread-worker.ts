@@ -56,6 +56,13 @@ export interface ThreadWorkerDeps {
 }
 
 const DEFAULT_BUSY_LIMIT = 16;
+/**
+ * Threads in their database and CPU phase at once while the channels push a burst in. Answers
+ * already waiting on the LLM still come back and commit, one after another, and as many
+ * conversations as before may wait on the LLM: only the phases that compete with the
+ * acknowledgements for the cores and the database are taken one at a time.
+ */
+const GIVING_WAY_BUSY_LIMIT = 1;
 
 /** How often one inbound message may fail unexpectedly before it is skipped, so a thread never jams. */
 const MAX_MESSAGE_ATTEMPTS = 5;
@@ -90,11 +97,13 @@ export class ThreadWorker {
    * compete with the channels' acknowledgements for the event loop and the database pool.
    */
   readonly #busy: Permits;
+  readonly #busyLimit: number;
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: ThreadWorkerDeps) {
-    this.#busy = new Permits(deps.busyLimit ?? DEFAULT_BUSY_LIMIT);
+    this.#busyLimit = deps.busyLimit ?? DEFAULT_BUSY_LIMIT;
+    this.#busy = new Permits(this.#busyLimit);
     this.#loop = new ClaimLoop<Claimed>({
       name: "threads",
       concurrency: deps.concurrency,
@@ -114,6 +123,26 @@ export class ThreadWorker {
 
   wake(): void {
     this.#loop.wake();
+  }
+
+  /**
+   * While the channels on this machine push a burst of messages in (IngestLoad), answering takes
+   * one thread at a time into its database and CPU phase, so the acknowledgements get the cores
+   * and the database; when the burst is over it goes back to its full width and catches up.
+   */
+  giveWayToIngest(busy: boolean): void {
+    const width = busy ? GIVING_WAY_BUSY_LIMIT : this.#busyLimit;
+    if (width === this.#busy.limit) return;
+    this.#busy.resize(width);
+    this.deps.log.debug(
+      { width },
+      busy ? "answering gives way to a burst on the channels" : "answering at full width again",
+    );
+  }
+
+  /** How many threads may be in their database and CPU phase at once right now. */
+  get width(): number {
+    return this.#busy.limit;
   }
 
   /** Stops claiming, lets in-flight threads finish for up to `timeoutMs`, then gives up their leases. */

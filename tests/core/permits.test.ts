@@ -54,4 +54,37 @@ describe("Permits", () => {
     await settle();
     expect(order).toEqual(["newcomer", "back", "second newcomer"]);
   });
+
+  it("resized down, keeps its holders and lets nobody in until they are fewer; resized up, lets waiters in at once", async () => {
+    const permits = new Permits(3);
+    const order: string[] = [];
+    for (const name of ["a", "b", "c"]) await permits.acquire().then(() => order.push(name));
+    permits.resize(1);
+    expect(permits.limit).toBe(1);
+    void permits.acquire().then(() => order.push("d"));
+    void permits.acquire().then(() => order.push("e"));
+    permits.release();
+    permits.release();
+    await settle();
+    // Two of the three gave theirs back, but one still holds: the limit of one is reached.
+    expect(order).toEqual(["a", "b", "c"]);
+    permits.release();
+    await settle();
+    expect(order).toEqual(["a", "b", "c", "d"]);
+    permits.resize(4);
+    await settle();
+    expect(order).toEqual(["a", "b", "c", "d", "e"]);
+    // Two held (d, e) of four: two more get in without waiting.
+    void permits.acquire().then(() => order.push("f"));
+    void permits.acquire().then(() => order.push("g"));
+    void permits.acquire().then(() => order.push("h"));
+    await settle();
+    expect(order).toEqual(["a", "b", "c", "d", "e", "f", "g"]);
+  });
+
+  it("never goes below one", () => {
+    const permits = new Permits(4);
+    permits.resize(0);
+    expect(permits.limit).toBe(1);
+  });
 });

@@ -114,6 +114,23 @@ describe("answering in worker processes (postgres)", () => {
     expect(metrics).toMatch(/parley_inbound_messages_total\{channel="livechat",duplicate="false"\} 1\b/);
   });
 
+  it("the answering process gives way while the HTTP process's channels are busy, and widens again after", async () => {
+    // One message being stored at once is a burst here, so a single question makes one.
+    gateway = await start({ WORKER_GIVES_WAY_AT: "1", LOG_LEVEL: "debug" });
+    const g = gateway;
+    const chat = await askOverLiveChat(g.url, "What are your opening hours?");
+    await waitFor(async () => (await botTexts(g.url, chat)).length > 0, { message: "the reply" });
+    const widths = () =>
+      logEntries(g)
+        .filter((e) => e.role === "worker" && typeof e.width === "number")
+        .map((e) => ({ width: e.width, msg: e.msg }));
+    await waitFor(() => widths().length >= 2, { message: "the child giving way and widening again" });
+    const [narrowed, widened] = widths();
+    expect(narrowed).toEqual({ width: 1, msg: "answering gives way to a burst on the channels" });
+    expect(widened).toMatchObject({ msg: "answering at full width again" });
+    expect(widened?.width).toBeGreaterThan(1);
+  });
+
   it("an answering process killed while the LLM call is in flight is replaced: exactly one reply, delivered", async () => {
     stub.hold();
     gateway = await start();
