@@ -34,15 +34,22 @@ export interface WhatsappDeps {
   linkedDevice?: LinkedDeviceOptions | undefined;
 }
 
+/** Each delivery's `messages` changes, validated once though both the routing and the handling read them. */
+const changesOf = new WeakMap<WhatsappWebhook, WhatsappChangeValue[]>();
+
 /** The `messages` changes of a delivery; other fields (account updates, templates) are not ours. */
 function messageChanges(body: WhatsappWebhook): WhatsappChangeValue[] {
-  return body.entry.flatMap((entry) =>
+  const known = changesOf.get(body);
+  if (known) return known;
+  const changes = body.entry.flatMap((entry) =>
     entry.changes.flatMap((change) => {
       if (change.field !== "messages") return [];
       const value = whatsappChangeValue.safeParse(change.value);
       return value.success ? [value.data] : [];
     }),
   );
+  changesOf.set(body, changes);
+  return changes;
 }
 
 /**
