@@ -11,6 +11,8 @@ export class ClaimLoop<T> {
   #claiming: Promise<void> | undefined;
   #wakeAgain = false;
   #stopped = true;
+  /** The last claim stopped for want of room: a finishing item makes some, and claims again. */
+  #full = false;
 
   constructor(
     private readonly opts: {
@@ -20,6 +22,14 @@ export class ClaimLoop<T> {
       log: Logger;
       claim: (max: number) => Promise<T[]>;
       run: (item: T) => Promise<void>;
+      /**
+       * Whether finishing an item can make other items claimable that nobody signals (a
+       * thread's next delivery waits for the one before it): then every finish claims again.
+       * Otherwise (default true) only a finish that frees room the last claim lacked does, and
+       * new work is found through wake() and the poll: a claim after each finished thread was
+       * an empty statement most of the time.
+       */
+      finishMayFreeWork?: boolean;
     },
   ) {}
 
@@ -51,7 +61,11 @@ export class ClaimLoop<T> {
       do {
         this.#wakeAgain = false;
         const room = this.opts.concurrency - this.#inflight.size;
-        if (room <= 0 || this.#stopped) break;
+        if (this.#stopped) break;
+        if (room <= 0) {
+          this.#full = true;
+          break;
+        }
         const items = await this.opts.claim(room);
         // Launched even when stop() came meanwhile: they are ours now, and stop() waits for them.
         for (const item of items) this.#launch(item);
@@ -69,7 +83,10 @@ export class ClaimLoop<T> {
       .catch((err) => this.opts.log.error({ err, loop: this.opts.name }, "work item failed"))
       .finally(() => {
         this.#inflight.delete(p);
-        this.wake();
+        if (this.#full || this.opts.finishMayFreeWork !== false) {
+          this.#full = false;
+          this.wake();
+        }
       });
     this.#inflight.add(p);
   }

@@ -111,6 +111,8 @@ export class ThreadWorker {
       log: deps.log,
       claim: (max) => this.#claim(max),
       run: (item) => this.#runThread(item),
+      // A thread is run until it has no message left; its work row is gone or someone else's.
+      finishMayFreeWork: false,
     });
   }
 
