@@ -43,11 +43,21 @@ const DECODERS: Record<string, (b: Buffer) => Promise<Buffer>> = {
   br: (b) => brotliDecompress(b, UNPACKED),
 };
 
+/**
+ * How often a request goes out again after a kept-alive connection turned out to be closed.
+ * Each try takes another idle connection, or at last a new one, on which a reset is real.
+ */
+const STALE_CONNECTION_RETRIES = 3;
+
 export function outboundRequest(url: string | URL, options: OutboundRequest = {}): Promise<OutboundResponse> {
   const target = typeof url === "string" ? new URL(url) : url;
   if (target.protocol !== "http:" && target.protocol !== "https:") {
     return Promise.reject(new TypeError(`unsupported protocol ${target.protocol}`));
   }
+  return send(target, options, STALE_CONNECTION_RETRIES);
+}
+
+function send(target: URL, options: OutboundRequest, staleRetries: number): Promise<OutboundResponse> {
   // Node's global agents keep connections alive (since Node 19).
   const transport = target.protocol === "https:" ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {
@@ -56,10 +66,12 @@ export function outboundRequest(url: string | URL, options: OutboundRequest = {}
       reject(abortError(signal));
       return;
     }
+    let answered = false;
     const req = transport.request(
       target,
       { method: options.method ?? "GET", headers: options.headers ?? {}, signal },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -89,9 +101,27 @@ export function outboundRequest(url: string | URL, options: OutboundRequest = {}
         });
       },
     );
-    req.on("error", (err) => reject(signal?.aborted ? abortError(signal) : err));
+    req.on("error", (err) => {
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      // The keep-alive race: the server closed an idle connection just as we sent on it (or we
+      // were too busy to see it close), so the request never reached it. Node's documented
+      // remedy is to send again; any other failure, and one on a new connection, is real.
+      if (!answered && req.reusedSocket && isConnectionDrop(err) && staleRetries > 0) {
+        send(target, options, staleRetries - 1).then(resolve, reject);
+        return;
+      }
+      reject(err);
+    });
     req.end(options.body);
   });
+}
+
+function isConnectionDrop(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ECONNRESET" || code === "EPIPE";
 }
 
 /** What fetch rejects with when its signal aborts: the signal's reason (a TimeoutError for AbortSignal.timeout). */

@@ -207,3 +207,63 @@ describe("outboundFetch", () => {
     await expect(client.chat.completions.create({ model: "m", messages: [] })).rejects.toThrow(/timed out/i);
   });
 });
+
+describe("outboundRequest on kept-alive connections the server has closed", () => {
+  /**
+   * A server that drops the connection when a request arrives on a connection it has served
+   * before (as a server closing an idle keep-alive connection just as the request is sent), or
+   * on every connection with `dropFirst`; it records the connection of each request it saw.
+   */
+  async function droppingServer(options: { dropFirst: boolean }) {
+    const served = new WeakMap<object, number>();
+    const requests: number[] = [];
+    const s = createServer((req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      requests.push(req.socket.remotePort ?? 0);
+      if (options.dropFirst || count > 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+    return {
+      url,
+      requests,
+      close: async () => {
+        s.closeAllConnections();
+        await new Promise((resolve) => s.close(resolve));
+      },
+    };
+  }
+
+  it("sends the request again on a new connection, once the kept-alive one turns out closed", async () => {
+    const s = await droppingServer({ dropFirst: false });
+    try {
+      const first = await outboundRequest(s.url, { method: "POST", body: "one" });
+      expect(first.body.toString()).toBe("ok");
+      const second = await outboundRequest(s.url, { method: "POST", body: "two" });
+      expect(second.body.toString()).toBe("ok");
+      // The second went out on the first's connection, was dropped, and went again on a new one.
+      expect(s.requests).toHaveLength(3);
+      expect(s.requests[1]).toBe(s.requests[0]);
+      expect(s.requests[2]).not.toBe(s.requests[0]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("does not send again when a new connection is dropped: that failure is real", async () => {
+    const s = await droppingServer({ dropFirst: true });
+    try {
+      await expect(outboundRequest(s.url, { method: "POST", body: "once" })).rejects.toMatchObject({
+        code: "ECONNRESET",
+      });
+      expect(s.requests).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
