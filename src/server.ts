@@ -80,7 +80,7 @@ export interface ParleyWorker {
   stop(): Promise<void>;
 }
 
-export function answererFor(config: Config): Answerer {
+export function answererFor(config: Config, log?: Logger): Answerer {
   return config.llm.kind === "openai"
     ? new OpenAIAnswerer({
         apiKey: config.llm.apiKey,
@@ -88,6 +88,8 @@ export function answererFor(config: Config): Answerer {
         model: config.llm.model,
         timeoutMs: config.llm.timeoutMs,
         maxAttempts: config.llm.maxAttempts,
+        // Retries and apologies are worth a line each: a customer got no answer from the model.
+        logger: log?.child({ component: "llm" }),
       })
     : new BuiltinAnswerer();
 }
@@ -102,7 +104,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
   await database.migrate();
   const boot = await bootstrap(database, config, log);
   const metrics = createMetrics();
-  const answerer = options.answerer ?? answererFor(config);
+  const answerer = options.answerer ?? answererFor(config, log);
 
   const drivesDevices = config.whatsappWeb.enabled && role !== "worker";
   const meta = {

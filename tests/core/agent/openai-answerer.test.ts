@@ -1,7 +1,10 @@
+import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config.js";
 import { OpenAIAnswerer, type OpenAIAnswererOptions } from "../../../src/core/agent/openai-answerer.js";
 import type { AgentProfile, AnswerRequest, Passage } from "../../../src/core/agent/types.js";
 import { systemText } from "../../../src/core/texts.js";
+import { answererFor } from "../../../src/server.js";
 import { OpenAIStub, stubReply } from "../../helpers/openai-stub.js";
 
 const agent: AgentProfile = {
@@ -289,6 +292,27 @@ describe("OpenAIAnswerer against an OpenAI-compatible server", () => {
       text: systemText("unavailable", "pl"),
     });
     expect(errors).toEqual([{ reason: "http_401", model: "gpt-test" }]);
+  });
+
+  it("as the gateway configures it, logs every apology it gives a customer", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    stub.enqueue(stubReply.serverError());
+    const configured = answererFor(
+      loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: stub.baseURL, OPENAI_MAX_ATTEMPTS: "1" }),
+      log,
+    );
+    expect(await configured.answer(request())).toMatchObject({
+      failed: true,
+      reason: "llm_failed: http_500",
+    });
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        component: "llm",
+        reason: "http_500",
+        msg: "LLM failed; replying with an apology",
+      }),
+    );
   });
 
   it("retries a network failure (nothing listening) and then apologises", async () => {
