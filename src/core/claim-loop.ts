@@ -24,10 +24,10 @@ export class ClaimLoop<T> {
       run: (item: T) => Promise<void>;
       /**
        * Whether finishing an item can make other items claimable that nobody signals (a
-       * thread's next delivery waits for the one before it): then every finish claims again.
-       * Otherwise (default true) only a finish that frees room the last claim lacked does, and
-       * new work is found through wake() and the poll: a claim after each finished thread was
-       * an empty statement most of the time.
+       * thread's next delivery waits for the one before it). True (the default): every finish
+       * claims again. False: only a finish that frees room the last claim lacked does, and new
+       * work is found through wake() and the poll (for threads, a claim after each finish was an
+       * empty statement most of the time).
        */
       finishMayFreeWork?: boolean;
     },

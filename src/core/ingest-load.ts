@@ -61,10 +61,14 @@ export class IngestLoad {
     }
   }
 
+  /** 0 turns giving way off: no number of messages is a burst then. */
+  get #threshold(): number {
+    return this.#options.busyAt === 0 ? Number.POSITIVE_INFINITY : this.#options.busyAt;
+  }
+
   #begin(): void {
     this.#storing += 1;
-    const { busyAt } = this.#options;
-    if (busyAt === 0 || this.#storing < busyAt) return;
+    if (this.#storing < this.#threshold) return;
     clearTimeout(this.#calming);
     this.#calming = undefined;
     this.#set(true);
@@ -72,10 +76,10 @@ export class IngestLoad {
 
   #end(): void {
     this.#storing -= 1;
-    if (!this.#busy || this.#storing >= this.#options.busyAt || this.#calming) return;
+    if (!this.#busy || this.#storing >= this.#threshold || this.#calming) return;
     this.#calming = setTimeout(() => {
       this.#calming = undefined;
-      if (this.#storing < this.#options.busyAt) this.#set(false);
+      if (this.#storing < this.#threshold) this.#set(false);
     }, this.#options.calmAfterMs);
     // A gateway that is stopping must not wait for the channels to calm down.
     this.#calming.unref();

@@ -61,6 +61,19 @@ describe("IngestLoad: whether the channels push a burst in", () => {
     await Promise.all(stores);
   });
 
+  it("turned off while busy, calms down after the burst like any other", async () => {
+    const load = new IngestLoad({ busyAt: 1, calmAfterMs: 10 });
+    const g = gate();
+    const stored = load.storing(g.store);
+    expect(load.busy).toBe(true);
+    load.configure({ busyAt: 0 });
+    g.open();
+    await stored;
+    await waitFor(() => !load.busy, { message: "calm again" });
+    await load.storing(async () => "more");
+    expect(load.busy).toBe(false);
+  });
+
   it("passes the store's result and failure through, and a failed store still counts as done", async () => {
     const load = new IngestLoad({ busyAt: 1, calmAfterMs: 10 });
     await expect(load.storing(async () => 42)).resolves.toBe(42);

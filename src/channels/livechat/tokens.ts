@@ -84,10 +84,10 @@ type SignedToken = { ok: true; claims: TokenClaims; expiresAt: Date };
 
 /**
  * Tokens whose signature was checked, by their text, per key. A visitor's client sends the same
- * token with every post and every poll for up to half an hour; checking its HMAC and decoding it
- * took about 6 % of the HTTP process's profile in the bench's acknowledgements. Only tokens we signed get
- * in (the whole text is the key, so a forged token never matches a checked one), expiry is still
- * checked on every use, and the oldest entry makes room for a new one.
+ * token with every post and every poll for up to half an hour; checking its HMAC and decoding
+ * it took about 6 % of the HTTP process's profile in the bench's acknowledgements. Only tokens
+ * we signed get in (the whole text is the key, so a forged token never matches a checked one),
+ * expiry is still checked on every use, and the oldest entry makes room for a new one.
  */
 const checkedTokens = new WeakMap<Buffer, Map<string, SignedToken>>();
 const CHECKED_TOKENS_MAX = 4096;
