@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { engines } from "../helpers/db.js";
+import { gate } from "../helpers/gate.js";
 import { askOverLiveChat, botTexts } from "../helpers/livechat-http.js";
 import { startTestParley, type TestParley } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
-
-/** A store that finishes when the test says so: messages "being stored" for as long as it likes. */
-function gate() {
-  let open: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { store: () => opened, open };
-}
 
 async function ingestBusyGauge(url: string): Promise<string | undefined> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { IngestLoad } from "../../src/core/ingest-load.js";
+import { gate } from "../helpers/gate.js";
 import { waitFor } from "../helpers/wait.js";
-
-/** A store that finishes when the test says so. */
-function gate() {
-  let open: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { store: () => opened, open };
-}
 
 describe("IngestLoad: whether the channels push a burst in", () => {
   it("is busy from the message that makes `busyAt` stored at once, and calm after the burst has been over a while", async () => {
