@@ -1,11 +1,14 @@
 /**
  * A counting semaphore: at most `limit` holders at once, the rest wait their turn in order —
- * except that work coming back from a long wait goes first, so what is under way finishes
- * before more is started. The limit can change while it is in use (see `resize`).
+ * except that one of two kinds goes first: by default work coming back from a long wait, so
+ * what is under way finishes before more is started; with `startingFirst`, work about to start,
+ * so that every long wait begins as early as it can (see `startFirst`). The limit can change
+ * while it is in use (see `resize`).
  */
 export class Permits {
   #limit: number;
   #held = 0;
+  #startingFirst = false;
   readonly #returning: Array<() => void> = [];
   readonly #waiting: Array<() => void> = [];
 
@@ -15,6 +18,20 @@ export class Permits {
 
   get limit(): number {
     return this.#limit;
+  }
+
+  /** Whether work about to start goes before work coming back from a long wait. */
+  get startingFirst(): boolean {
+    return this.#startingFirst;
+  }
+
+  /**
+   * Lets work about to start go before work coming back from a long wait (true), or the other
+   * way round (false, the default). Only the order of those waiting changes; nobody is let in
+   * beyond the limit.
+   */
+  startFirst(on: boolean): void {
+    this.#startingFirst = on;
   }
 
   async acquire(returning = false): Promise<void> {
@@ -52,7 +69,9 @@ export class Permits {
 
   #admit(): void {
     while (this.#held < this.#limit) {
-      const next = this.#returning.shift() ?? this.#waiting.shift();
+      const next = this.#startingFirst
+        ? (this.#waiting.shift() ?? this.#returning.shift())
+        : (this.#returning.shift() ?? this.#waiting.shift());
       if (!next) return;
       this.#held += 1;
       next();

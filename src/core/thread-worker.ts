@@ -34,6 +34,7 @@ import { decideTurn } from "./handoff/turn.js";
 import { HELPDESK_CHANNEL } from "./helpdesk/ticket-worker.js";
 import { decideLanguage } from "./language.js";
 import type { Metrics } from "./metrics.js";
+import { ModelPace } from "./model-pace.js";
 import { type NextInbound, nextOrFinish } from "./next-inbound.js";
 import { Permits } from "./permits.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
@@ -98,6 +99,8 @@ export class ThreadWorker {
    */
   readonly #busy: Permits;
   readonly #busyLimit: number;
+  /** How long the answerer lately takes: a slow one makes new questions go before finished answers. */
+  readonly #modelPace = new ModelPace();
   #heartbeat: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
@@ -145,6 +148,15 @@ export class ThreadWorker {
   /** How many threads may be in their database and CPU phase at once right now. */
   get width(): number {
     return this.#busy.limit;
+  }
+
+  /**
+   * Whether threads about to ask the answerer go before threads whose answer came back: so while
+   * the answerer is slow (see ModelPace), so that in a burst every question reaches it as early
+   * as it can and the answering times overlap.
+   */
+  get startingFirst(): boolean {
+    return this.#busy.startingFirst;
   }
 
   /** Stops claiming, lets in-flight threads finish for up to `timeoutMs`, then gives up their leases. */
@@ -659,8 +671,33 @@ export class ThreadWorker {
       question: message.text,
       language,
     });
-    return this.#busy.without(() =>
-      this.deps.answerer.answer({ agent, language, question: message.text, history, passages, signal }),
+    return this.#busy.without(async () => {
+      const asked = performance.now();
+      try {
+        return await this.deps.answerer.answer({
+          agent,
+          language,
+          question: message.text,
+          history,
+          passages,
+          signal,
+        });
+      } finally {
+        this.#noteAnsweringTime(performance.now() - asked);
+      }
+    });
+  }
+
+  #noteAnsweringTime(ms: number): void {
+    this.#modelPace.note(ms);
+    const startingFirst = this.#modelPace.slow;
+    if (startingFirst === this.#busy.startingFirst) return;
+    this.#busy.startFirst(startingFirst);
+    this.deps.log.debug(
+      { averageMs: Math.round(this.#modelPace.averageMs ?? 0) },
+      startingFirst
+        ? "the answerer is slow: new questions go before answers that came back"
+        : "the answerer is fast: answers that came back go before new questions",
     );
   }
 }

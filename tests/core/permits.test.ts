@@ -55,6 +55,50 @@ describe("Permits", () => {
     expect(order).toEqual(["newcomer", "back", "second newcomer"]);
   });
 
+  it("with startFirst, work about to start goes before work coming back, and back again without it", async () => {
+    const permits = new Permits(1);
+    const order: string[] = [];
+    const waits: Array<() => void> = [];
+    const longWait = () =>
+      permits.without(
+        () =>
+          new Promise<void>((resolve) => {
+            waits.push(resolve);
+          }),
+      );
+    permits.startFirst(true);
+    expect(permits.startingFirst).toBe(true);
+    await permits.acquire();
+    const first = longWait();
+    // The first gives its permit up for the wait; a second takes it and waits too.
+    await permits.acquire();
+    const second = longWait();
+    await settle();
+    // Both come back while two newcomers queue: the newcomers go first.
+    void permits.acquire().then(() => order.push("newcomer 1"));
+    void permits.acquire().then(() => order.push("newcomer 2"));
+    for (const finish of waits) finish();
+    void first.then(() => order.push("first back"));
+    void second.then(() => order.push("second back"));
+    await settle();
+    expect(order).toEqual(["newcomer 1"]);
+    permits.release();
+    await settle();
+    expect(order).toEqual(["newcomer 1", "newcomer 2"]);
+    // Switched back while some wait: from now on work coming back goes first again.
+    void permits.acquire().then(() => order.push("newcomer 3"));
+    permits.startFirst(false);
+    permits.release();
+    await settle();
+    expect(order).toEqual(["newcomer 1", "newcomer 2", "first back"]);
+    permits.release();
+    await settle();
+    expect(order).toEqual(["newcomer 1", "newcomer 2", "first back", "second back"]);
+    permits.release();
+    await settle();
+    expect(order).toEqual(["newcomer 1", "newcomer 2", "first back", "second back", "newcomer 3"]);
+  });
+
   it("resized down, keeps its holders and lets nobody in until they are fewer; resized up, lets waiters in at once", async () => {
     const permits = new Permits(3);
     const order: string[] = [];
