@@ -34,7 +34,9 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *       message each, answered in the background through a local Graph stub) ÷ the same baseline;
  *   (f) the time one inactivity sweep takes to close 100,000 idle conversations ÷ the time one
  *       plain UPDATE takes to close an identical copy of them (bench/sweeper.ts).
- * The baseline is taken before the gateway's runs and again after (b), and their mean is used.
+ * The baseline runs before (a) and again after each figure it is compared with ((a), (a) alone,
+ * (d), (e), (b)); each figure is compared with the mean of the two runs around it, since the
+ * speed of these machines drifts by a quarter or more within minutes.
  * Like the closed loops' 1 s warm-up, (b) and (c) first have the gateway answer 200 other
  * conversations (not timed); (c) is then run once more on a fresh gateway without that warm-up,
  * and that cold start is reported beside it, without a target.
@@ -174,17 +176,25 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${lines.join("\n")}\n`);
 }
 
-/** What (a)–(e) measured, with the two baseline runs around them. */
+/**
+ * A figure compared with the baseline: the baseline runs just before and just after it, as one
+ * (their mean rate). These machines' speed drifts by a quarter or more within minutes, so each
+ * figure gets the baseline of its own minutes rather than one taken at the start.
+ */
+interface Compared<T> {
+  result: T;
+  baseline: LoadResult;
+}
+
+/** What (a)–(e) measured, with the baseline runs between them. */
 interface GatewayFigures {
   settings: GatewaySettings;
-  baselineBefore: LoadResult;
-  baselineAfter: LoadResult;
-  /** The two baseline runs as one (their mean rate), which the ratios use. */
-  baseline: LoadResult;
-  acks: AckResult;
+  /** Every baseline run, in order: one before the first compared figure and one after each. */
+  baselines: LoadResult[];
+  acks: Compared<AckResult>;
   /** (a) with the HTTP process alone (PARLEY_ROLE=http); undefined on PGlite, which is one process. */
-  acksAlone: AckResult | undefined;
-  throughput: AnswersResult;
+  acksAlone: Compared<AckResult> | undefined;
+  throughput: Compared<AnswersResult>;
   crowd: AnswersResult;
   coldCrowd: AnswersResult;
   webhooks: Webhooks;
@@ -199,37 +209,51 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
   const stub = await startLlmStub(0);
   const graph = await startGraphStub();
   try {
-    progress("baseline: bare koa route, one INSERT per post");
-    const baselineBefore = await measureBaseline(options.engine, POOL_SIZE, LOAD);
-    progress("(a) gateway acknowledgements");
-    const acks = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS);
-    stub.reset();
+    const baselines: LoadResult[] = [];
+    const baseline = async (label: string) => {
+      progress(label);
+      const run = await measureBaseline(options.engine, POOL_SIZE, LOAD);
+      baselines.push(run);
+      return run;
+    };
+    let before = await baseline("baseline: bare koa route, one INSERT per post");
+    /** Measures a figure, then the baseline again; the figure is compared with the two around it. */
+    const compared = async <T>(label: string, measure: () => Promise<T>): Promise<Compared<T>> => {
+      progress(label);
+      const result = await measure();
+      stub.reset();
+      const after = await baseline("baseline again");
+      const around = pooled(before, after);
+      before = after;
+      return { result, baseline: around };
+    };
+    const acks = await compared("(a) gateway acknowledgements", () =>
+      measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS),
+    );
     // What the acknowledging side does with the cores to itself, as with answering on other machines.
-    let acksAlone: AckResult | undefined;
-    if (options.engine === "postgres") {
-      progress("(a) again, the HTTP process alone (PARLEY_ROLE=http: nothing answers)");
-      acksAlone = await measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS, {
-        env: { PARLEY_ROLE: "http" },
-      });
-    }
-    // Between the two baseline runs, like (a) and (b), so the pooled baseline covers them too.
-    progress("(d) Messenger webhook acknowledgements");
-    const messenger = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
-    progress(
-      `   ${messenger.graph.sends} answers and ${messenger.graph.actions} sender actions / read receipts reached the Graph stub`,
+    const acksAlone =
+      options.engine === "postgres"
+        ? await compared("(a) again, the HTTP process alone (PARLEY_ROLE=http: nothing answers)", () =>
+            measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS, { env: { PARLEY_ROLE: "http" } }),
+          )
+        : undefined;
+    const messenger = await compared("(d) Messenger webhook acknowledgements", async () => {
+      const r = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+      progress(
+        `   ${r.graph.sends} answers and ${r.graph.actions} sender actions / read receipts reached the Graph stub`,
+      );
+      return r;
+    });
+    const whatsapp = await compared("(e) WhatsApp webhook acknowledgements", async () => {
+      const r = await measureWebhookAcks("whatsapp", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+      progress(
+        `   ${r.graph.sends} answers and ${r.graph.actions} sender actions / read receipts reached the Graph stub`,
+      );
+      return r;
+    });
+    const throughput = await compared("(b) end-to-end throughput, zero-latency LLM", () =>
+      measureAnswers(settings, stub, THROUGHPUT_RUN),
     );
-    stub.reset();
-    progress("(e) WhatsApp webhook acknowledgements");
-    const whatsapp = await measureWebhookAcks("whatsapp", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
-    progress(
-      `   ${whatsapp.graph.sends} answers and ${whatsapp.graph.actions} sender actions / read receipts reached the Graph stub`,
-    );
-    stub.reset();
-    progress("(b) end-to-end throughput, zero-latency LLM");
-    const throughput = await measureAnswers(settings, stub, THROUGHPUT_RUN);
-    stub.reset();
-    progress("baseline again");
-    const baselineAfter = await measureBaseline(options.engine, POOL_SIZE, LOAD);
     stub.delayMs = SLOW_LLM_MS;
     progress(`(c) ${CROWD_RUN.conversations} conversations at once, ${SLOW_LLM_MS} ms LLM`);
     const crowd = await measureAnswers(settings, stub, CROWD_RUN);
@@ -237,9 +261,7 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
     const coldCrowd = await measureAnswers(settings, stub, COLD_CROWD_RUN);
     return {
       settings,
-      baselineBefore,
-      baselineAfter,
-      baseline: pooled(baselineBefore, baselineAfter),
+      baselines,
       acks,
       acksAlone,
       throughput,
@@ -254,9 +276,8 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
 }
 
 function gatewayHeader(options: Options, g: GatewayFigures): string[] {
-  const baselineRates = [g.baselineBefore, g.baselineAfter].map((r) =>
-    format.rate(perSecond(r.ok, r.elapsedMs), "inserts"),
-  );
+  const baselineRates = g.baselines.map((r) => format.count(Math.round(perSecond(r.ok, r.elapsedMs))));
+  const compared = ["(a)", ...(g.acksAlone ? ["(a) alone"] : []), "(d)", "(e)", "(b)"];
   return [
     options.engine === "pglite"
       ? "Connections: PGlite's one, in-process, for the gateway and the baseline alike"
@@ -264,7 +285,8 @@ function gatewayHeader(options: Options, g: GatewayFigures): string[] {
     options.engine === "pglite"
       ? "Gateway: one process (the embedded database)"
       : `Gateway: an HTTP process and its answering processes, WORKER_PROCESSES=${process.env.BENCH_WORKER_PROCESSES ?? "auto"} (auto: one per core but one, at most 4)`,
-    `Baseline: ${baselineRates[0]} before the gateway's runs, ${baselineRates[1]} after; the mean is used`,
+    `Baseline: run before ${compared.join(", ")} and after each, ${baselineRates.join(", ")} inserts/s; ` +
+      "each figure is compared with the mean of the two runs around it",
     `Load: this process, keep-alive HTTP/1.1 on 127.0.0.1; ${LOAD.concurrency} clients in a closed loop, ` +
       `${LOAD.warmupMs / 1000} s warm-up + ${LOAD.durationMs / 1000} s measured`,
     `Warm-up for (b) and (c): the gateway first answers ${THROUGHPUT_RUN.warmupConversations} / ` +
@@ -272,35 +294,27 @@ function gatewayHeader(options: Options, g: GatewayFigures): string[] {
   ];
 }
 
-function gatewayRows({
-  baseline,
-  acks,
-  acksAlone,
-  throughput,
-  crowd,
-  coldCrowd,
-  webhooks,
-}: GatewayFigures): Row[] {
-  const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
-  const baselineCell = format.rate(baselineRate, "inserts");
-  const ackRate = perSecond(acks.ok, acks.elapsedMs);
-  const throughputRate = perSecond(throughput.answered, throughput.elapsedMs);
+function gatewayRows({ acks, acksAlone, throughput, crowd, coldCrowd, webhooks }: GatewayFigures): Row[] {
+  const rateOf = (r: LoadResult) => perSecond(r.ok, r.elapsedMs);
+  const cellOf = (r: LoadResult) => format.rate(rateOf(r), "inserts");
+  const ackRate = perSecond(acks.result.ok, acks.result.elapsedMs);
+  const throughputRate = perSecond(throughput.result.answered, throughput.result.elapsedMs);
   const crowdTimes = crowd.elapsedMs / SLOW_LLM_MS;
   const slowLlm = `${format.ms(SLOW_LLM_MS)} (LLM)`;
   const p50p99 = (samples: number[]) => [percentile(samples, 50), percentile(samples, 99)] as const;
   const both = (pair: readonly [number, number], each: (v: number) => string) => pair.map(each).join(" / ");
-  const [ackP50, ackP99] = p50p99(acks.latenciesMs);
-  const [baseP50, baseP99] = p50p99(baseline.latenciesMs);
-  const throughputLatency = p50p99(throughput.latenciesMs);
+  const [ackP50, ackP99] = p50p99(acks.result.latenciesMs);
+  const [baseP50, baseP99] = p50p99(acks.baseline.latenciesMs);
+  const throughputLatency = p50p99(throughput.result.latenciesMs);
   const crowdLatency = p50p99(crowd.latenciesMs);
   return [
     {
       figure: `(a) acks/s, ${LOAD.concurrency} clients over ${ACK_CONVERSATIONS} conversations`,
       measured: format.rate(ackRate, "acks"),
-      baseline: baselineCell,
-      ratio: format.ratio(ackRate / baselineRate),
+      baseline: cellOf(acks.baseline),
+      ratio: format.ratio(ackRate / rateOf(acks.baseline)),
       target: `≥ ${format.ratio(TARGET.acks)}`,
-      met: ackRate / baselineRate >= TARGET.acks,
+      met: ackRate / rateOf(acks.baseline) >= TARGET.acks,
     },
     {
       figure: "(a) ack latency p50 / p99",
@@ -310,18 +324,16 @@ function gatewayRows({
       target: "",
       met: undefined,
     },
-    ...ackCpuRow("(a)", acks),
-    ...(acksAlone
-      ? [acksAloneRow(acksAlone, baselineRate, baselineCell), ...ackCpuRow("(a) alone", acksAlone)]
-      : []),
+    ...ackCpuRow("(a)", acks.result),
+    ...(acksAlone ? [acksAloneRow(acksAlone), ...ackCpuRow("(a) alone", acksAlone.result)] : []),
     {
-      figure: `(b) end-to-end msgs/s, ${format.count(throughput.sent)} msgs, 0 ms LLM`,
+      figure: `(b) end-to-end msgs/s, ${format.count(throughput.result.sent)} msgs, 0 ms LLM`,
       measured: format.rate(throughputRate, "msgs"),
-      baseline: baselineCell,
-      ratio: format.ratio(throughputRate / baselineRate),
+      baseline: cellOf(throughput.baseline),
+      ratio: format.ratio(throughputRate / rateOf(throughput.baseline)),
       target: `≥ ${format.ratio(TARGET.endToEnd)}`,
       // A rate over the answers that came; a cut-off run is said in the notes.
-      met: throughputRate / baselineRate >= TARGET.endToEnd,
+      met: throughputRate / rateOf(throughput.baseline) >= TARGET.endToEnd,
     },
     {
       figure: "(b) stored → answer committed p50 / p99",
@@ -331,7 +343,7 @@ function gatewayRows({
       target: "",
       met: undefined,
     },
-    ...cpuRow("(b)", throughput),
+    ...cpuRow("(b)", throughput.result),
     {
       figure: `(c) ${format.count(crowd.sent)} conversations at once: answered`,
       measured: `${format.count(crowd.answered)} / ${format.count(crowd.sent)}`,
@@ -369,17 +381,18 @@ function gatewayRows({
       met: undefined,
     },
     ...WEBHOOK_FIGURES.flatMap(([letter, kind, name]): Row[] => {
-      const r = webhooks[kind];
+      const { result: r, baseline } = webhooks[kind];
       const rate = perSecond(r.ok, r.elapsedMs);
       const [p50, p99] = p50p99(r.latenciesMs);
+      const [baseP50, baseP99] = p50p99(baseline.latenciesMs);
       return [
         {
           figure: `${letter} ${name} webhook acks/s, ${LOAD.concurrency} clients, ${WEBHOOK_SENDERS} senders`,
           measured: format.rate(rate, "acks"),
-          baseline: baselineCell,
-          ratio: format.ratio(rate / baselineRate),
+          baseline: cellOf(baseline),
+          ratio: format.ratio(rate / rateOf(baseline)),
           target: `≥ ${format.ratio(TARGET.webhooks)}`,
-          met: rate / baselineRate >= TARGET.webhooks,
+          met: rate / rateOf(baseline) >= TARGET.webhooks,
         },
         {
           figure: `${letter} ack latency p50 / p99`,
@@ -396,8 +409,8 @@ function gatewayRows({
 }
 
 interface Webhooks {
-  messenger: WebhookResult;
-  whatsapp: WebhookResult;
+  messenger: Compared<WebhookResult>;
+  whatsapp: Compared<WebhookResult>;
 }
 
 const WEBHOOK_FIGURES = [
@@ -443,12 +456,13 @@ function cpuPer(what: string, cpu: CpuTime | undefined, count: number, digits: n
  * processes run on other machines): what acknowledging costs by itself. No target: (a) is the
  * figure, measured as `npm start` runs, answering included.
  */
-function acksAloneRow(alone: LoadResult, baselineRate: number, baselineCell: string): Row {
-  const rate = perSecond(alone.ok, alone.elapsedMs);
+function acksAloneRow({ result, baseline }: Compared<LoadResult>): Row {
+  const rate = perSecond(result.ok, result.elapsedMs);
+  const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
   return {
     figure: "(a) the same, HTTP process alone (PARLEY_ROLE=http, answering elsewhere)",
     measured: format.rate(rate, "acks"),
-    baseline: baselineCell,
+    baseline: format.rate(baselineRate, "inserts"),
     ratio: format.ratio(rate / baselineRate),
     target: "",
     met: undefined,
@@ -458,25 +472,15 @@ function acksAloneRow(alone: LoadResult, baselineRate: number, baselineCell: str
 const counted = (n: number, noun: string) => `${format.count(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 /** Anything that went wrong during a measurement, said plainly under the table. */
-function notes({
-  baseline,
-  acks,
-  acksAlone,
-  throughput,
-  crowd,
-  coldCrowd,
-  webhooks,
-}: GatewayFigures): string[] {
+function notes(figures: GatewayFigures): string[] {
+  const { baselines, crowd, coldCrowd } = figures;
+  const acks = figures.acks.result;
+  const throughput = figures.throughput.result;
   const out: string[] = [];
-  const [d, e] = [webhooks.messenger, webhooks.whatsapp];
-  const alone = acksAlone ? ([["(a) alone", acksAlone]] as const) : [];
-  for (const [name, r] of [
-    ["baseline", baseline],
-    ["(a)", acks],
-    ...alone,
-    ["(d)", d],
-    ["(e)", e],
-  ] as const) {
+  const [d, e] = [figures.webhooks.messenger.result, figures.webhooks.whatsapp.result];
+  const alone = figures.acksAlone ? ([["(a) alone", figures.acksAlone.result]] as const) : [];
+  const baselineRuns = baselines.map((r, i) => [`baseline run ${i + 1}`, r] as const);
+  for (const [name, r] of [...baselineRuns, ["(a)", acks], ...alone, ["(d)", d], ["(e)", e]] as const) {
     if (r.failed > 0) out.push(`${name}: ${counted(r.failed, "post")} failed (first: ${r.firstFailure})`);
   }
   for (const [name, r] of [
@@ -498,7 +502,7 @@ function notes({
     }
   }
   for (const [name, r] of [
-    ["baseline", baseline],
+    ...baselineRuns,
     ["(a)", acks],
     ...alone,
     ["(b)", throughput],
