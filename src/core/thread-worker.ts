@@ -35,7 +35,13 @@ import { HELPDESK_CHANNEL } from "./helpdesk/ticket-worker.js";
 import { decideLanguage } from "./language.js";
 import type { Metrics } from "./metrics.js";
 import { ModelPace } from "./model-pace.js";
-import { type NextInbound, nextOrFinish } from "./next-inbound.js";
+import {
+  type ClaimedThread,
+  claimThreads,
+  type NextInbound,
+  type NextOrFinished,
+  nextOrFinish,
+} from "./next-inbound.js";
 import { Permits } from "./permits.js";
 import { THREAD_CHANNEL, WORK_CHANNEL } from "./receive.js";
 import { commitOutbound } from "./reply-commit.js";
@@ -75,12 +81,6 @@ class LeaseLost extends Error {
 /** The conversation an inbound message was placed in, and whether the customer was told of a hand-off. */
 type Placement = PlacedConversation & { contactId: string; language: string; announced: boolean };
 
-interface Claimed {
-  threadId: string;
-  version: number;
-  attempts: number;
-}
-
 /**
  * Processes inbound messages, in order per thread, in any number of gateway processes at
  * once. A process leases a thread (thread_work row), handles its unprocessed messages one by
@@ -90,7 +90,7 @@ interface Claimed {
  */
 export class ThreadWorker {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
-  readonly #loop: ClaimLoop<Claimed>;
+  readonly #loop: ClaimLoop<ClaimedThread>;
   readonly #leases = new Map<string, AbortController>();
   /**
    * Threads in their database and CPU phase at once; those waiting on the LLM give theirs up.
@@ -107,12 +107,12 @@ export class ThreadWorker {
   constructor(private readonly deps: ThreadWorkerDeps) {
     this.#busyLimit = deps.busyLimit ?? DEFAULT_BUSY_LIMIT;
     this.#busy = new Permits(this.#busyLimit);
-    this.#loop = new ClaimLoop<Claimed>({
+    this.#loop = new ClaimLoop<ClaimedThread>({
       name: "threads",
       concurrency: deps.concurrency,
       pollMs: deps.pollMs,
       log: deps.log,
-      claim: (max) => this.#claim(max),
+      claim: (max) => claimThreads(this.deps.database, this.owner, this.deps.leaseMs, max),
       run: (item) => this.#runThread(item),
       // A thread is run until it has no message left; its work row is gone or someone else's.
       finishMayFreeWork: false,
@@ -168,24 +168,6 @@ export class ThreadWorker {
     clearInterval(this.#heartbeat);
   }
 
-  async #claim(max: number): Promise<Claimed[]> {
-    const rows = await this.deps.database.rows<{ thread_id: string; version: number; attempts: number }>(sql`
-      UPDATE thread_work SET lease_owner = ${this.owner},
-             lease_until = now() + ${this.deps.leaseMs} * interval '1 millisecond'
-      WHERE thread_id IN (
-        SELECT thread_id FROM thread_work
-        WHERE available_at <= now() AND (lease_until IS NULL OR lease_until < now())
-        ORDER BY available_at
-        LIMIT ${max}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING thread_id, version, attempts`);
-    return rows.map((r) => ({
-      threadId: r.thread_id,
-      version: Number(r.version),
-      attempts: Number(r.attempts),
-    }));
-  }
-
   async #renewLeases(): Promise<void> {
     if (this.#leases.size === 0) return;
     const ids = [...this.#leases.keys()];
@@ -206,15 +188,20 @@ export class ThreadWorker {
     }
   }
 
-  async #runThread(claimed: Claimed): Promise<void> {
+  async #runThread(claimed: ClaimedThread): Promise<void> {
     const controller = new AbortController();
     this.#leases.set(claimed.threadId, controller);
     let version = claimed.version;
     let attempts = claimed.attempts;
+    // The first message came with the claim; after it, each is looked up as the last is done.
+    let prefetched = claimed.next;
     await this.#busy.acquire();
     try {
       for (;;) {
-        const step = await nextOrFinish(this.deps.database, claimed.threadId, this.owner, version);
+        const step: NextOrFinished = prefetched
+          ? { kind: "next", next: prefetched }
+          : await nextOrFinish(this.deps.database, claimed.threadId, this.owner, version);
+        prefetched = undefined;
         if (step.kind === "finished" || step.kind === "lost") return;
         if (step.kind === "again") {
           version = step.version;
