@@ -151,9 +151,9 @@ export class ThreadWorker {
   }
 
   /**
-   * Whether threads about to ask the answerer go before threads whose answer came back: so while
-   * the answerer is slow (see ModelPace), so that in a burst every question reaches it as early
-   * as it can and the answering times overlap.
+   * Whether threads about to ask the answerer go before threads whose answer came back. They do
+   * while the answerer is slow (see ModelPace): in a burst every question then reaches it as
+   * early as it can, and the answering times overlap.
    */
   get startingFirst(): boolean {
     return this.#busy.startingFirst;
