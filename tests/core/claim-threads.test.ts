@@ -37,13 +37,19 @@ for (const engine of engines) {
       return thread.id;
     }
 
+    /** A new live-chat thread whose one question was answered (an open conversation), workers stopped. */
+    async function answeredOnce(question: string): Promise<string> {
+      const threadKey = h.newThread();
+      await h.startWorkers(new EchoAnswerer());
+      await h.message("livechat", threadKey, question);
+      await h.waitForOutbound(threadKey, 1);
+      await h.stopWorkers();
+      return threadKey;
+    }
+
     it("gives each claimed thread its oldest unanswered message, with the open conversation and its turns", async () => {
       // One thread answered once (an open conversation with two turns), then asked again.
-      const talked = h.newThread();
-      await h.startWorkers(new EchoAnswerer());
-      await h.message("livechat", talked, "first question");
-      await h.waitForOutbound(talked, 1);
-      await h.stopWorkers();
+      const talked = await answeredOnce("first question");
       const second = await h.message("livechat", talked, "second question");
       // One new thread with two messages waiting.
       const fresh = h.newThread();
@@ -89,11 +95,7 @@ for (const engine of engines) {
     });
 
     it("claims a thread that has work but no message left, and the worker ends that work", async () => {
-      const threadKey = h.newThread();
-      await h.startWorkers(new EchoAnswerer());
-      await h.message("livechat", threadKey, "only question");
-      await h.waitForOutbound(threadKey, 1);
-      await h.stopWorkers();
+      const threadKey = await answeredOnce("only question");
       const threadId = await threadIdOf(threadKey);
       // A work row left behind (as after a crash between a commit and the end of the work).
       await h.db.insert(schema.threadWork).values({ threadId }).onConflictDoNothing();
