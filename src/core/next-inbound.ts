@@ -38,12 +38,21 @@ export type NextOrFinished =
   /** The work row is no longer ours. */
   | { kind: "lost" };
 
+/** The id of the thread `threadRef` names' oldest unanswered message (a parameter or an outer column). */
+function oldestUnanswered(threadRef: string): string {
+  return `
+    SELECT w.id FROM messages w
+    WHERE w.thread_id = ${threadRef} AND w.direction = 'in' AND w.processed_at IS NULL
+    ORDER BY w.seq
+    LIMIT 1`;
+}
+
 /**
- * A thread's next unanswered message and its context, for the thread `threadRef` names (a
- * parameter or a column of an outer query); no row when it has none. Used on its own by
- * `nextOrFinish` and, for every thread claimed, by the claim (`claimThreads`).
+ * The context of the message whose id `waiting` holds (a relation with an `id` column, from
+ * `oldestUnanswered`); no row when it is empty. Used on its own by `nextOrFinish` and, for
+ * every thread claimed, by the claim (`claimThreads`).
  */
-function nextContext(threadRef: string): string {
+function nextContext(waiting: string): string {
   return `
     SELECT row_to_json(m) AS message, row_to_json(t) AS thread, row_to_json(acc) AS account,
            row_to_json(c) AS open, row_to_json(a) AS agent, ct.email AS contact_email,
@@ -51,10 +60,7 @@ function nextContext(threadRef: string): string {
             FROM (SELECT seq, direction, text FROM messages
                   WHERE conversation_id = c.id AND seq < m.seq
                   ORDER BY seq DESC LIMIT ${HISTORY_TURNS}) h) AS history
-    FROM (SELECT w.id FROM messages w
-          WHERE w.thread_id = ${threadRef} AND w.direction = 'in' AND w.processed_at IS NULL
-          ORDER BY w.seq
-          LIMIT 1) waiting
+    FROM ${waiting} waiting
     JOIN messages m ON m.id = waiting.id
     JOIN channel_threads t ON t.id = m.thread_id
     JOIN channel_accounts acc ON acc.id = t.channel_account_id
@@ -69,18 +75,14 @@ function nextContext(threadRef: string): string {
  * message stored meanwhile (which bumps the version in the same statement) is never stranded.
  */
 const NEXT_OR_FINISH = `
-  WITH next AS (
-    SELECT m.id FROM messages m
-    WHERE m.thread_id = $1 AND m.direction = 'in' AND m.processed_at IS NULL
-    ORDER BY m.seq
-    LIMIT 1
+  WITH next AS (${oldestUnanswered("$1")}
   ), done AS (
     DELETE FROM thread_work
     WHERE thread_id = $1 AND lease_owner = $2 AND version = $3 AND NOT EXISTS (SELECT 1 FROM next)
     RETURNING 1
   )
   SELECT ctx.*, NULL::boolean AS finished, NULL::bigint AS version
-  FROM (${nextContext("$1")}) ctx
+  FROM (${nextContext("next")}) ctx
   UNION ALL
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,
          EXISTS (SELECT 1 FROM done),
@@ -163,7 +165,7 @@ const CLAIM = `
     RETURNING thread_id, version, attempts
   )
   SELECT claimed.thread_id, claimed.version, claimed.attempts, ctx.*
-  FROM claimed LEFT JOIN LATERAL (${nextContext("claimed.thread_id")}) ctx ON true`;
+  FROM claimed LEFT JOIN LATERAL (${nextContext(`(${oldestUnanswered("claimed.thread_id")})`)}) ctx ON true`;
 
 interface ClaimRow extends ContextRow {
   thread_id: string;
