@@ -7,6 +7,7 @@ import { LIVECHAT_CAPABILITIES } from "../src/channels/livechat/adapter.js";
 import { MESSENGER_CAPABILITIES } from "../src/channels/messenger/adapter.js";
 import { WHATSAPP_CAPABILITIES } from "../src/channels/whatsapp/adapter.js";
 import { type ChannelAdapter, type ChannelCapabilities, HOUR_MS } from "../src/core/channel.js";
+import { applyPendingCharges } from "../src/core/charge-applier.js";
 import { ManualClock } from "../src/core/clock.js";
 import { InactivitySweeper } from "../src/core/inactivity-sweeper.js";
 import { createMetrics } from "../src/core/metrics.js";
@@ -105,7 +106,13 @@ export async function measureSweep(
       });
       const start = performance.now();
       const closed = await sweeper.sweep();
+      // The charges the sweep wrote wait for the charge applier (charge-applier.ts); applying
+      // them is part of what closing costs, so it is timed with the sweep.
+      const { applied } = await applyPendingCharges(database);
       const elapsedMs = performance.now() - start;
+      if (applied !== answered) {
+        throw new Error(`(f): ${applied} charges applied to the balance for ${answered} charged closes`);
+      }
       // sweep() logs a failed pass and resolves to 0, so an error shows up here as a short count.
       if (closed !== run.conversations) {
         throw new Error(

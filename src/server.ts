@@ -15,6 +15,7 @@ import { OpenAIAnswerer } from "./core/agent/openai-answerer.js";
 import type { Answerer } from "./core/agent/types.js";
 import { bootstrap } from "./core/bootstrap.js";
 import type { ChannelAdapter, ChannelModule } from "./core/channel.js";
+import { ChargeApplier } from "./core/charge-applier.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DeliverySends, DeliveryWorker } from "./core/delivery-worker.js";
 import { WebhookDispatcher } from "./core/events/webhook-dispatcher.js";
@@ -199,6 +200,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
     leaseMs: config.worker.leaseMs,
     maxAttempts: config.helpdeskMaxAttempts,
   });
+  const charges = new ChargeApplier({ database, log, pollMs: config.worker.pollMs });
   const sweeper = new InactivitySweeper({
     database,
     clock,
@@ -220,6 +222,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
       if (answers) await threads.start();
       if (sends) await delivery.start();
       if (answers) {
+        await charges.start();
         await webhooks.start();
         await tickets.start();
         sweeper.start();
@@ -229,6 +232,8 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
       await threads.stop(config.shutdownTimeoutMs);
       await delivery.stop(config.shutdownTimeoutMs);
       await sweeper.stop();
+      // After the answering and the sweeps, so what they charged is applied before the events go out.
+      if (answers) await charges.stop();
       await webhooks.stop(config.shutdownTimeoutMs);
       await tickets.stop(config.shutdownTimeoutMs);
     },

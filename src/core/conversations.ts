@@ -146,8 +146,12 @@ const START_CONVERSATION = `
     SELECT a.id FROM agents a
     LEFT JOIN credit_accounts ca ON ca.workspace_id = a.workspace_id
     WHERE a.id = $7
-      AND ($8::boolean OR (a.status = 'active' AND (coalesce(ca.price_per_conversation, 0) <= 0
-                                                  OR coalesce(ca.balance, 0) >= ca.price_per_conversation)))
+      AND ($8::boolean OR (a.status = 'active' AND (
+            coalesce(ca.price_per_conversation, 0) <= 0
+            -- The balance with the charges still waiting to be applied (see charge-applier.ts).
+            OR coalesce(ca.balance, 0) + (SELECT coalesce(sum(l.amount), 0) FROM credit_ledger l
+                                          WHERE l.workspace_id = a.workspace_id AND l.balance_after IS NULL)
+               >= ca.price_per_conversation)))
   ), conv AS (
     INSERT INTO conversations (workspace_id, channel_account_id, thread_id, contact_id, agent_id, holder,
                                preview, language, last_activity_at, created_at)

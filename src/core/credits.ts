@@ -1,11 +1,13 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { agents, creditAccounts, creditLedger } from "../db/schema.js";
 
 /**
  * Credits: a balance per workspace and an append-only ledger. Nothing here writes the balance:
- * a ledger entry is inserted and the database trigger applies it (migration 0004), so grants,
- * charges and adjustments from any replica add up exactly.
+ * a ledger entry is inserted and the database applies it (migrations 0004 and 0009), so grants,
+ * charges and adjustments from any replica add up exactly. Grants and adjustments are applied as
+ * they are inserted; charges wait a moment for the charge applier (charge-applier.ts), so that
+ * the replies making them never queue for their workspace's balance row.
  *
  * When a conversation is charged depends on the workspace's rule: `first-agent-reply` charges in
  * the very statement that commits the agent's first reply (thread-worker), `resolution` in the
@@ -89,7 +91,10 @@ export async function agentStanding(
     .select({
       name: agents.name,
       status: agents.status,
-      balance: creditAccounts.balance,
+      // With the charges still waiting to be applied (see charge-applier.ts).
+      balance: sql<number>`${creditAccounts.balance} + (
+        SELECT coalesce(sum(l.amount), 0) FROM credit_ledger l
+        WHERE l.workspace_id = ${agents.workspaceId} AND l.balance_after IS NULL)`,
       price: creditAccounts.pricePerConversation,
     })
     .from(agents)
@@ -97,7 +102,7 @@ export async function agentStanding(
     .where(eq(agents.id, agentId))
     .limit(1);
   if (row?.status !== "active") return { gate: "paused", name: row?.name };
-  return { gate: gateForBalance(row.balance ?? 0, row.price ?? 0), name: row.name };
+  return { gate: gateForBalance(Number(row.balance ?? 0), row.price ?? 0), name: row.name };
 }
 
 export function gateForBalance(balance: number, price: number): AgentGate {

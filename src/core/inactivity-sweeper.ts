@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Database } from "../db/client.js";
 import type { ChannelKind } from "../db/schema.js";
 import type { ChannelAdapter } from "./channel.js";
+import { CHARGES_CHANNEL } from "./charge-applier.js";
 import type { Clock } from "./clock.js";
 import { purgeStaleEarlyReports } from "./delivery-status.js";
 import { EVENTS_CHANNEL } from "./events/record.js";
@@ -63,6 +64,7 @@ export class InactivitySweeper {
     const now = this.deps.clock.now();
     const batchSize = this.deps.batchSize ?? 2000;
     let total = 0;
+    let charged = false;
     for (const [lifetimeMs, channelKinds] of this.#kindsByLifetime()) {
       const cutoff = new Date(now.getTime() - lifetimeMs);
       for (;;) {
@@ -73,6 +75,7 @@ export class InactivitySweeper {
           { metrics: this.deps.metrics },
         );
         total += closed.length;
+        charged ||= closed.some((c) => c.charged);
         if (closed.length < batchSize) break;
       }
     }
@@ -82,6 +85,8 @@ export class InactivitySweeper {
       this.deps.log.info({ closed: total }, "closed inactive conversations");
       await this.deps.database.notify(EVENTS_CHANNEL, "sweep");
     }
+    // Resolutions charged under the resolution rule: the charge applier moves the balances.
+    if (charged) await this.deps.database.notify(CHARGES_CHANNEL, "sweep");
     return total;
   }
 

@@ -40,13 +40,8 @@ export interface CommitResult {
   held: boolean;
   /** The message written; null when nothing was (not held, or this inbound was already answered). */
   replyId: string | null;
+  /** The conversation's charge was written (pending: the charge applier moves the balance). */
   charged: boolean;
-  /**
-   * Charged in a workspace that watches its balance (has a low-balance threshold): the ledger
-   * trigger may have queued a `credits.low_balance` event, so the event dispatchers are woken.
-   * Without a threshold no charge ever writes one, and nobody needs waking.
-   */
-  mayHaveWrittenBalanceEvent: boolean;
   /** The thread's work ended with this commit: nothing is left to process and its lease is gone. */
   finished: boolean;
 }
@@ -114,6 +109,7 @@ const COMMIT_OUTBOUND = `
     SELECT id, $1::uuid, seq FROM reply WHERE NOT $23::boolean
   ), charge AS (
     -- The first-agent-reply rule; the unique index makes a second charge a no-op, whatever raced.
+    -- Written pending: the charge applier moves the balance, so replies never queue for its row.
     INSERT INTO credit_ledger (workspace_id, kind, amount, reason, conversation_id, actor, created_at)
     SELECT $12::uuid, 'charge', -ca.price_per_conversation, 'first agent reply', $13::uuid, 'system',
            $3::timestamptz
@@ -143,9 +139,6 @@ const COMMIT_OUTBOUND = `
   )
   SELECT EXISTS (SELECT 1 FROM lease) AS leased, EXISTS (SELECT 1 FROM conv) AS held,
          (SELECT id FROM reply) AS reply_id, EXISTS (SELECT 1 FROM charge) AS charged,
-         EXISTS (SELECT 1 FROM charge) AND EXISTS (
-           SELECT 1 FROM credit_accounts ca
-           WHERE ca.workspace_id = $12::uuid AND ca.low_balance_threshold IS NOT NULL) AS balance_watched,
          EXISTS (SELECT 1 FROM finished) AS finished`;
 
 export async function commitOutbound(
@@ -160,7 +153,6 @@ export async function commitOutbound(
     held: boolean;
     reply_id: string | null;
     charged: boolean;
-    balance_watched: boolean;
     finished: boolean;
   }>(
     COMMIT_OUTBOUND,
@@ -199,7 +191,6 @@ export async function commitOutbound(
     held: Boolean(result?.held),
     replyId: result?.reply_id ?? null,
     charged: Boolean(result?.charged),
-    mayHaveWrittenBalanceEvent: Boolean(result?.balance_watched),
     finished: Boolean(result?.finished),
   };
 }

@@ -17,6 +17,7 @@ import { retrievePassages } from "./agent/retrieval.js";
 import { recognizeSmallTalk, smallTalkReply } from "./agent/small-talk.js";
 import type { AgentProfile, AgentReply, Answerer, HistoryTurn } from "./agent/types.js";
 import type { ChannelAdapter, ChannelCapabilities } from "./channel.js";
+import { CHARGES_CHANNEL } from "./charge-applier.js";
 import { ClaimLoop } from "./claim-loop.js";
 import type { Clock } from "./clock.js";
 import {
@@ -385,9 +386,7 @@ export class ThreadWorker {
     if (!result.leased) throw new LeaseLost(`lease on thread ${message.threadId} was lost before commit`);
     if (!result.replyId) return result.finished;
     await this.#signalReply(message.threadId, deliveredOnCommit);
-    // A charge may cross the low-balance threshold, which writes an event. Only where a threshold
-    // is set: waking every process's dispatcher for each new conversation cost each a claim statement.
-    if (result.mayHaveWrittenBalanceEvent) await database.notify(EVENTS_CHANNEL, message.workspaceId);
+    if (result.charged) await database.notify(CHARGES_CHANNEL, message.workspaceId);
     this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
     this.deps.metrics?.answerSeconds.observe((Date.now() - message.createdAt.getTime()) / 1000);
     return result.finished;

@@ -434,8 +434,11 @@ export const creditLedger = pgTable(
     kind: text({ enum: LEDGER_KINDS }).$type<LedgerKind>().notNull(),
     /** Positive for grants, negative for charges. */
     amount: bigint({ mode: "number" }).notNull(),
-    /** Filled in by the trigger that applies the entry. */
-    balanceAfter: bigint({ mode: "number" }).notNull().default(0),
+    /**
+     * The balance once this entry was applied; null while it waits. Grants and adjustments are
+     * applied as they are inserted, charges a moment later in batches (core/charge-applier.ts).
+     */
+    balanceAfter: bigint({ mode: "number" }),
     reason: text().notNull(),
     conversationId: uuid(),
     /** Who caused it: `system`, or the admin token's name. */
@@ -447,6 +450,8 @@ export const creditLedger = pgTable(
       .on(t.conversationId)
       .where(sql`kind = 'charge'`),
     index("credit_ledger_workspace_idx").on(t.workspaceId, t.id),
+    /** The entries still to apply: few at any moment, found without reading the ledger. */
+    index("credit_ledger_pending_idx").on(t.workspaceId, t.id).where(sql`balance_after IS NULL`),
   ],
 );
 

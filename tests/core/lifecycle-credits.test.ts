@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
+import { applyPendingCharges } from "../../src/core/charge-applier.js";
 import type { ManualClock } from "../../src/core/clock.js";
 import { addLedgerEntry } from "../../src/core/credits.js";
 import { EVENTS_CHANNEL } from "../../src/core/events/record.js";
@@ -75,7 +76,9 @@ for (const engine of engines) {
         );
     }
 
+    /** The balance with every charge made so far applied (charges wait a moment: see charge-applier.ts). */
     async function balance() {
+      await applyPendingCharges(h.database);
       const [row] = await db
         .select({ balance: schema.creditAccounts.balance })
         .from(schema.creditAccounts)
@@ -424,7 +427,7 @@ for (const engine of engines) {
       }
     });
 
-    it("wakes the event dispatchers after a charge only where a low-balance threshold is set", async () => {
+    it("wakes the event dispatchers when applying charges wrote a low-balance event, and not otherwise", async () => {
       await startWorkers();
       const wakeUps: string[] = [];
       const unlisten = await h.database.listen(EVENTS_CHANNEL, (payload) => wakeUps.push(payload));
@@ -435,28 +438,31 @@ for (const engine of engines) {
           await answered(t, 1);
           const [conversation] = await conversationsOf(t);
           expect(await chargesFor(conversation!.id)).toHaveLength(1);
+          // Stopping waits for the worker's in-flight thread and the applier's last round, and so
+          // for any wake-up they send; local listeners hear one on the next turn of the event loop.
+          await stopWorkers();
+          await new Promise((resolve) => setImmediate(resolve));
+          await startWorkers();
         };
-        // Nothing can cross a threshold nobody set: no dispatcher is woken to find nothing.
-        await chargedConversation("a question nobody watches the balance for");
-        // Stopping waits for the worker's in-flight thread, and so for any wake-up it sends;
-        // local listeners hear one on the next turn of the event loop.
-        await stopWorkers();
-        await new Promise((resolve) => setImmediate(resolve));
-        expect(wakeUps).toEqual([]);
-        await startWorkers();
-
+        await setBalance(11);
         await db
           .update(schema.creditAccounts)
           .set({ lowBalanceThreshold: 10 })
           .where(eq(schema.creditAccounts.workspaceId, workspaceId));
-        await chargedConversation("a question in a workspace that watches its balance");
-        await waitFor(() => wakeUps.includes(workspaceId), { message: "the dispatchers woken" });
+        // 11 → 10: not below the threshold, no event, and no dispatcher woken to find nothing.
+        await chargedConversation("a question that leaves the balance at the threshold");
+        expect(await balance()).toBe(10);
+        expect(wakeUps).toEqual([]);
+        // 10 → 9: crossed.
+        await chargedConversation("a question that takes the balance below it");
+        expect(wakeUps).toEqual(["credits"]);
       } finally {
         await unlisten();
         await db
           .update(schema.creditAccounts)
           .set({ lowBalanceThreshold: null })
           .where(eq(schema.creditAccounts.workspaceId, workspaceId));
+        await setBalance(1000);
       }
     });
 

@@ -12,6 +12,7 @@ import type {
   InboundMessage,
   OutboundDelivery,
 } from "../../src/core/channel.js";
+import { ChargeApplier } from "../../src/core/charge-applier.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { DeliveryWorker } from "../../src/core/delivery-worker.js";
 import { receiveInbound } from "../../src/core/receive.js";
@@ -112,15 +113,18 @@ export async function startCoreHarness(
       const workers = Array.from({ length: count }, () => ({
         threads: new ThreadWorker({ ...common, clock, answerer, concurrency: 20 }),
         delivery: new DeliveryWorker({ ...common, concurrency: 20, maxAttempts: 3 }),
+        charges: new ChargeApplier({ database: tdb.database, log, pollMs: 50 }),
       }));
       for (const w of workers) {
         await w.threads.start();
         if (opts.delivery !== false) await w.delivery.start();
+        await w.charges.start();
       }
       stop = async () => {
         for (const w of workers) {
           await w.threads.stop(5_000);
           await w.delivery.stop(5_000);
+          await w.charges.stop();
         }
       };
     },

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../../core/audit.js";
+import { applyPendingCharges } from "../../core/charge-applier.js";
 import { addLedgerEntry, gateForBalance, type LedgerEntry } from "../../core/credits.js";
 import { EVENTS_CHANNEL } from "../../core/events/record.js";
 import { auditLog, conversations, creditAccounts, creditLedger, workspaces } from "../../db/schema.js";
@@ -42,6 +43,8 @@ export function creditRoutes({ database, clock }: AdminDeps): AdminRoute[] {
   const tag = "Credits";
 
   async function account(workspaceId: string) {
+    // The balance shown includes every charge made so far (see charge-applier.ts).
+    await applyPendingCharges(database, workspaceId);
     const [row] = await db.select().from(creditAccounts).where(eq(creditAccounts.workspaceId, workspaceId));
     if (!row) throw notFound("credit account");
     return {
@@ -159,6 +162,7 @@ export function creditRoutes({ database, clock }: AdminDeps): AdminRoute[] {
       responseDescription: "A page of ledger entries.",
       async handle({ workspaceId, query }) {
         const after = readCursor(query.cursor, idKeySchema);
+        await applyPendingCharges(database, workspaceId);
         const rows = await db
           .select()
           .from(creditLedger)

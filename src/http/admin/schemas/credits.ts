@@ -61,7 +61,12 @@ export const ledgerEntrySchema = z
     id: z.number().int(),
     kind: z.enum(LEDGER_KINDS),
     amount: credits.describe("Positive for grants, negative for charges."),
-    balanceAfter: credits,
+    balanceAfter: credits
+      .nullable()
+      .describe(
+        "The balance once this entry was applied. Null for a charge made in the last moment and " +
+          "not applied yet: charges are applied in batches, within about a second.",
+      ),
     reason: z.string(),
     conversationId: objectId.nullable(),
     actor: z.string().describe("`system`, `token:<name>` or `user:<id>`."),

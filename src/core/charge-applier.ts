@@ -1,0 +1,112 @@
+import type { Logger } from "pino";
+import type { Database } from "../db/client.js";
+import { EVENTS_CHANNEL } from "./events/record.js";
+
+/** Signalled when a charge was written: the applier nearby applies it (see ChargeApplier). */
+export const CHARGES_CHANNEL = "parley_charges";
+
+export interface AppliedCharges {
+  /** Ledger entries applied to their workspace's balance. */
+  applied: number;
+  /** `credits.low_balance` events written (a balance crossed its threshold). */
+  lowBalanceEvents: number;
+}
+
+/**
+ * Every workspace with entries still waiting, in one statement; locked in the workspaces' order,
+ * so two appliers (two replicas) never wait on each other in a circle. $1: one workspace, or null.
+ */
+const APPLY_PENDING = `
+  SELECT coalesce(sum(r.applied), 0)::int AS applied,
+         coalesce(sum(r.low_balance_events), 0)::int AS low_balance_events
+  FROM (SELECT DISTINCT workspace_id FROM credit_ledger
+        WHERE balance_after IS NULL AND ($1::uuid IS NULL OR workspace_id = $1::uuid)
+        ORDER BY workspace_id) w
+  CROSS JOIN LATERAL parley_apply_ledger(w.workspace_id) r`;
+
+/**
+ * Applies the charges still waiting (all workspaces', or one's) to their balances, in the order
+ * they were written (migration 0009). Safe from any number of processes at once: each
+ * workspace's entries are applied by one transaction at a time, and each entry once.
+ */
+export async function applyPendingCharges(database: Database, workspaceId?: string): Promise<AppliedCharges> {
+  const [row] = await database.query<{ applied: number; low_balance_events: number }>(APPLY_PENDING, [
+    workspaceId ?? null,
+  ]);
+  return { applied: Number(row?.applied ?? 0), lowBalanceEvents: Number(row?.low_balance_events ?? 0) };
+}
+
+export interface ChargeApplierDeps {
+  database: Database;
+  log: Logger;
+  /** How often it looks for charges nobody signalled (another replica's, one written before a crash). */
+  pollMs: number;
+}
+
+/**
+ * Moves charges into the balances a moment after they were written. A reply's charge used to
+ * take its workspace's balance row until the reply committed, so a busy workspace's replies
+ * queued for that one row; now a reply only writes its pending ledger entry, and this applies
+ * whatever has gathered in one statement per round. A signal on CHARGES_CHANNEL starts a round;
+ * signals that come during one start one more after it, so under load the rounds simply grow.
+ *
+ * The balance a gate reads counts waiting charges too (see `conversations.ts`), and the admin
+ * API applies them before it shows a balance or the ledger: nobody sees a balance without the
+ * charges already made.
+ */
+export class ChargeApplier {
+  #running: Promise<void> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+  #stopped = false;
+
+  constructor(private readonly deps: ChargeApplierDeps) {}
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#unlisten = await this.deps.database.listen(CHARGES_CHANNEL, () => this.wake());
+    this.#timer = setInterval(() => this.wake(), this.deps.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Starts a round now, or one more after the round under way. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#rounds().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  /** Stops listening and polling, and applies what is left once more, so a stopping process leaves nothing waiting. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#unlisten?.().catch(() => {});
+    await this.#running;
+    await this.#round();
+  }
+
+  async #rounds(): Promise<void> {
+    do {
+      this.#again = false;
+      await this.#round();
+    } while (this.#again && !this.#stopped);
+  }
+
+  async #round(): Promise<void> {
+    try {
+      const { applied, lowBalanceEvents } = await applyPendingCharges(this.deps.database);
+      if (lowBalanceEvents > 0) await this.deps.database.notify(EVENTS_CHANNEL, "credits");
+      if (applied > 0) this.deps.log.debug({ applied, lowBalanceEvents }, "charges applied");
+    } catch (err) {
+      // Nothing is lost: the entries wait in the ledger, and the next round or poll tries again.
+      this.deps.log.warn({ err }, "applying charges failed; trying again later");
+    }
+  }
+}
