@@ -12,28 +12,43 @@ export interface AppliedCharges {
   lowBalanceEvents: number;
 }
 
-/**
- * Every workspace with entries still waiting, in one statement; locked in the workspaces' order,
- * so two appliers (two replicas) never wait on each other in a circle. $1: one workspace, or null.
- */
-const APPLY_PENDING = `
-  SELECT coalesce(sum(r.applied), 0)::int AS applied,
-         coalesce(sum(r.low_balance_events), 0)::int AS low_balance_events
-  FROM (SELECT DISTINCT workspace_id FROM credit_ledger
-        WHERE balance_after IS NULL AND ($1::uuid IS NULL OR workspace_id = $1::uuid)
-        ORDER BY workspace_id) w
-  CROSS JOIN LATERAL parley_apply_ledger(w.workspace_id) r`;
+/** The workspaces with entries still waiting (found through the partial index of pending entries). */
+const PENDING_WORKSPACES = `
+  SELECT DISTINCT workspace_id FROM credit_ledger WHERE balance_after IS NULL ORDER BY workspace_id`;
+
+/** One workspace's waiting entries, applied in one transaction (migration 0009). $1 workspace. */
+const APPLY_WORKSPACE = `SELECT applied, low_balance_events FROM parley_apply_ledger($1::uuid)`;
 
 /**
- * Applies the charges still waiting (all workspaces', or one's) to their balances, in the order
- * they were written (migration 0009). Safe from any number of processes at once: each
- * workspace's entries are applied by one transaction at a time, and each entry once.
+ * Applies the charges still waiting to their balances (every workspace's, or one's), in the order
+ * they were written. Safe from any number of processes at once: a workspace's entries are applied
+ * by one transaction at a time, and each entry once. Each workspace is applied on its own, so one
+ * that fails holds up nobody else's: with `onFailure` the others still go (and its entries wait for
+ * the next round); without it, the first failure is thrown.
  */
-export async function applyPendingCharges(database: Database, workspaceId?: string): Promise<AppliedCharges> {
-  const [row] = await database.query<{ applied: number; low_balance_events: number }>(APPLY_PENDING, [
-    workspaceId ?? null,
-  ]);
-  return { applied: Number(row?.applied ?? 0), lowBalanceEvents: Number(row?.low_balance_events ?? 0) };
+export async function applyPendingCharges(
+  database: Database,
+  workspaceId?: string,
+  onFailure?: (workspaceId: string, err: unknown) => void,
+): Promise<AppliedCharges> {
+  const workspaces =
+    workspaceId !== undefined
+      ? [workspaceId]
+      : (await database.query<{ workspace_id: string }>(PENDING_WORKSPACES, [])).map((r) => r.workspace_id);
+  const total: AppliedCharges = { applied: 0, lowBalanceEvents: 0 };
+  for (const workspace of workspaces) {
+    try {
+      const [row] = await database.query<{ applied: number; low_balance_events: number }>(APPLY_WORKSPACE, [
+        workspace,
+      ]);
+      total.applied += Number(row?.applied ?? 0);
+      total.lowBalanceEvents += Number(row?.low_balance_events ?? 0);
+    } catch (err) {
+      if (!onFailure) throw err;
+      onFailure(workspace, err);
+    }
+  }
+  return total;
 }
 
 export interface ChargeApplierDeps {
@@ -47,7 +62,7 @@ export interface ChargeApplierDeps {
  * Moves charges into the balances a moment after they were written. A reply's charge used to
  * take its workspace's balance row until the reply committed, so a busy workspace's replies
  * queued for that one row; now a reply only writes its pending ledger entry, and this applies
- * whatever has gathered in one statement per round. A signal on CHARGES_CHANNEL starts a round;
+ * whatever has gathered, one statement per workspace and round. A signal on CHARGES_CHANNEL starts a round;
  * signals that come during one start one more after it, so under load the rounds simply grow.
  *
  * The balance a gate reads counts waiting charges too (see `conversations.ts`), and the admin
@@ -101,7 +116,16 @@ export class ChargeApplier {
 
   async #round(): Promise<void> {
     try {
-      const { applied, lowBalanceEvents } = await applyPendingCharges(this.deps.database);
+      const { applied, lowBalanceEvents } = await applyPendingCharges(
+        this.deps.database,
+        undefined,
+        (workspaceId, err) =>
+          // Its charges wait in the ledger; the next round or poll tries again.
+          this.deps.log.warn(
+            { err, workspaceId },
+            "applying a workspace's charges failed; trying again later",
+          ),
+      );
       if (lowBalanceEvents > 0) await this.deps.database.notify(EVENTS_CHANNEL, "credits");
       if (applied > 0) this.deps.log.debug({ applied, lowBalanceEvents }, "charges applied");
     } catch (err) {

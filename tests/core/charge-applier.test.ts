@@ -5,6 +5,7 @@ import type { AgentReply, Answerer } from "../../src/core/agent/types.js";
 import { applyPendingCharges, CHARGES_CHANNEL, ChargeApplier } from "../../src/core/charge-applier.js";
 import { addLedgerEntry, agentGate } from "../../src/core/credits.js";
 import { ThreadWorker } from "../../src/core/thread-worker.js";
+import { createWorkspace } from "../../src/core/workspaces.js";
 import { openPostgres } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
 import { type CoreHarness, log, startCoreHarness } from "../helpers/core-harness.js";
@@ -228,6 +229,39 @@ for (const engine of engines) {
         expect(await storedBalance()).toBe(before - 1);
       } finally {
         await applier.stop();
+      }
+    });
+
+    it("a workspace whose charges cannot be applied holds up nobody else's, and its charges wait", async () => {
+      const other = await createWorkspace(h.db, "Other shop", undefined, 10, h.clock.now());
+      // Something that makes applying fail for one workspace: here a rule its balance would break.
+      await h.db.execute(
+        sql.raw(`ALTER TABLE credit_accounts ADD CONSTRAINT test_floor
+                 CHECK (workspace_id <> '${other.workspaceId}'::uuid OR balance >= 0) NOT VALID`),
+      );
+      try {
+        const before = await storedBalance();
+        await h.db.insert(schema.creditLedger).values({
+          workspaceId: other.workspaceId,
+          kind: "charge",
+          amount: -11,
+          reason: "test charge",
+          conversationId: randomUUID(),
+          actor: "system",
+        });
+        await writeCharge(1);
+        const failures: string[] = [];
+        const result = await applyPendingCharges(h.database, undefined, (workspace) =>
+          failures.push(workspace),
+        );
+        expect(result.applied).toBe(1);
+        expect(failures).toEqual([other.workspaceId]);
+        expect(await storedBalance()).toBe(before - 1);
+        // Without a handler, the failure is the caller's (the admin API answers with an error).
+        await expect(applyPendingCharges(h.database, other.workspaceId)).rejects.toThrow();
+      } finally {
+        await h.db.execute(sql`ALTER TABLE credit_accounts DROP CONSTRAINT test_floor`);
+        await h.db.delete(schema.workspaces).where(eq(schema.workspaces.id, other.workspaceId));
       }
     });
 
