@@ -2,7 +2,10 @@ import type { Logger } from "pino";
 import type { Database } from "../db/client.js";
 import { EVENTS_CHANNEL } from "./events/record.js";
 
-/** Signalled when a charge was written: the applier nearby applies it (see ChargeApplier). */
+/**
+ * Signalled (in the process's own scope) when a charge was written: the applier of the process
+ * that wrote it applies it (see ChargeApplier). Other processes' appliers need not wake for it.
+ */
 export const CHARGES_CHANNEL = "parley_charges";
 
 export interface AppliedCharges {

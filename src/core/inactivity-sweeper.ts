@@ -86,7 +86,7 @@ export class InactivitySweeper {
       await this.deps.database.notify(EVENTS_CHANNEL, "sweep");
     }
     // Resolutions charged under the resolution rule: the charge applier moves the balances.
-    if (charged) await this.deps.database.notify(CHARGES_CHANNEL, "sweep");
+    if (charged) await this.deps.database.notify(CHARGES_CHANNEL, "sweep", "process");
     return total;
   }
 

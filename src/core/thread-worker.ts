@@ -386,7 +386,8 @@ export class ThreadWorker {
     if (!result.leased) throw new LeaseLost(`lease on thread ${message.threadId} was lost before commit`);
     if (!result.replyId) return result.finished;
     await this.#signalReply(message.threadId, deliveredOnCommit);
-    if (result.charged) await database.notify(CHARGES_CHANNEL, message.workspaceId);
+    // This process's charge applier takes it: every answering process runs one for its own charges.
+    if (result.charged) await database.notify(CHARGES_CHANNEL, message.workspaceId, "process");
     this.deps.metrics?.replies.inc({ action: reply.failed ? "failed" : reply.action });
     this.deps.metrics?.answerSeconds.observe((Date.now() - message.createdAt.getTime()) / 1000);
     return result.finished;

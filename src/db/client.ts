@@ -12,7 +12,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "../config.js";
 import * as schema from "./schema.js";
-import { Signals } from "./signals.js";
+import { type SignalScope, Signals } from "./signals.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** Either the database or an open transaction: functions that write take this. */
@@ -52,8 +52,11 @@ export interface Database {
    * through NOTIFY); resolves to an unsubscribe function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  /** Signals a committed change (see Signals): never call it inside a transaction. */
-  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Signals a committed change (see Signals): never call it inside a transaction. `process`
+   * scope: only this process's listeners hear it (work that every process does for itself).
+   */
+  notify(channel: string, payload: string, scope?: SignalScope): Promise<void>;
   /** Applies the committed migrations (idempotent, safe to run from several replicas at once). */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;
@@ -117,8 +120,8 @@ export function openPostgres(url: string, poolSize = 20, options: { ingestLane?:
         await direct.unlisten();
       };
     },
-    async notify(channel, payload) {
-      signals.notify(channel, payload);
+    async notify(channel, payload, scope) {
+      signals.notify(channel, payload, scope);
     },
     async migrate() {
       // A one-connection client, because the advisory lock belongs to the session that takes it.
@@ -215,8 +218,8 @@ export async function openPglite(dataDir: string): Promise<Database> {
         if (!closed) await unsubscribe();
       };
     },
-    async notify(channel, payload) {
-      signals.notify(channel, payload);
+    async notify(channel, payload, scope) {
+      signals.notify(channel, payload, scope);
     },
     async migrate() {
       await migratePglite(db as unknown as Parameters<typeof migratePglite>[0], {

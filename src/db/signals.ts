@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 
 type Listener = (payload: string) => void;
 
+/** Who hears a signal: every process on the database (the default), or only this one. */
+export type SignalScope = "all" | "process";
+
 /** The one PostgreSQL NOTIFY channel that carries batches of signals between gateway processes. */
 const BATCH_CHANNEL = "parley_signals";
 /** NOTIFY payloads must stay under 8,000 bytes; batches are cut well below that. */
@@ -51,11 +54,14 @@ export class Signals {
     return () => set.delete(listener);
   }
 
-  /** Call after the change it announces has committed: a listener may read the database at once. */
-  notify(channel: string, payload: string): void {
+  /**
+   * Call after the change it announces has committed: a listener may read the database at once.
+   * With `process` scope the signal stays in this process.
+   */
+  notify(channel: string, payload: string, scope: SignalScope = "all"): void {
     if (this.#closed) return;
     this.#deliver(channel, payload);
-    if (!this.send) return;
+    if (!this.send || scope === "process") return;
     this.#pending.push([channel, payload]);
     this.#timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
   }
