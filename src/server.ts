@@ -25,7 +25,7 @@ import type { IngestLoad } from "./core/ingest-load.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
 import { ingestLoad } from "./core/receive.js";
 import { ThreadWorker } from "./core/thread-worker.js";
-import { type Database, ingestLaneSize, openDatabase } from "./db/client.js";
+import { type Database, INGEST_LANE_CONNECTIONS, openDatabase } from "./db/client.js";
 import { createAdminRouter } from "./http/admin/index.js";
 import { createHttpApp } from "./http/app.js";
 
@@ -145,7 +145,7 @@ async function assemble(config: Config, options: ParleyOptions, role: Role) {
   // The ingest lane only serves HTTP; an answering process has one pool, all for its threads.
   const workersPool =
     config.database.kind === "postgres"
-      ? config.database.poolSize - (role === "worker" ? 0 : ingestLaneSize(config.database.poolSize))
+      ? config.database.poolSize - (role === "worker" ? 0 : INGEST_LANE_CONNECTIONS)
       : undefined;
   const threads = new ThreadWorker({
     database,

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessage } from "../../src/core/channel.js";
 import { receiveInbound } from "../../src/core/receive.js";
 import { createWorkspace } from "../../src/core/workspaces.js";
+import type { Database } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
 import { engines, freshDatabase, type TestDatabase } from "../helpers/db.js";
 
 /**
  * Acknowledgements that arrive together are stored together (group commit): these send bursts
- * far bigger than the ingest lane, so most messages share a statement with others.
+ * far bigger than the ingest lane (one connection), so most messages share a statement with others.
  */
 for (const engine of engines) {
   describe(`storing inbound messages in batches (${engine})`, () => {
@@ -69,6 +70,34 @@ for (const engine of engines) {
       const work = await tdb.database.db.select().from(schema.threadWork);
       const queuedThreads = new Set(work.map((w) => w.threadId));
       for (const key of threads) expect(queuedThreads.has((await storedIn(key)).thread.id)).toBe(true);
+    });
+
+    it("runs one storing statement at a time, each taking everything that arrived while the last ran", async () => {
+      // The same database, with its statements on the ingest lane watched.
+      let running = 0;
+      let mostAtOnce = 0;
+      let statements = 0;
+      const watched: Database = Object.create(tdb.database, {
+        query: {
+          value: async (text: string, params: readonly unknown[], options?: { lane?: "ingest" }) => {
+            if (options?.lane !== "ingest") return tdb.database.query(text, params, options);
+            statements += 1;
+            mostAtOnce = Math.max(mostAtOnce, ++running);
+            try {
+              return await tdb.database.query(text, params, options);
+            } finally {
+              running -= 1;
+            }
+          },
+        },
+      });
+      const burst = Array.from({ length: 300 }, (_, i) => inbound(`one-${i % 7}`, `one-at-a-time-${i}`));
+      const received = await Promise.all(burst.map((m) => receiveInbound(watched, m)));
+      expect(new Set(received.map((r) => r.messageId)).size).toBe(300);
+      expect(mostAtOnce).toBe(1);
+      // The first message goes alone (nothing is held back on purpose); the other 299 wait for
+      // it and go in statements of at most 64: five.
+      expect(statements).toBe(6);
     });
 
     it("stores concurrent copies of one message once, and tells every other copy it is a duplicate", async () => {
