@@ -4,7 +4,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer } from "../../src/core/agent/types.js";
 import { applyPendingCharges, CHARGES_CHANNEL, ChargeApplier } from "../../src/core/charge-applier.js";
 import { addLedgerEntry, agentGate } from "../../src/core/credits.js";
-import { ThreadWorker } from "../../src/core/thread-worker.js";
 import { createWorkspace } from "../../src/core/workspaces.js";
 import { openPostgres } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
@@ -165,7 +164,8 @@ for (const engine of engines) {
       // The message path's own gate (one statement) counts it too: the new conversation goes to people.
       const thread = h.newThread();
       const { messageId } = await h.message("livechat", thread, "hello, can you help me?");
-      await h.startWorkers(answerer);
+      // No applier runs: the charge is still waiting when the worker decides.
+      await h.startWorkers(answerer, 1, { charges: false });
       await h.processed(messageId);
       expect((await h.conversationsOf(thread))[0]).toMatchObject({
         holder: "nobody",
@@ -184,28 +184,15 @@ for (const engine of engines) {
         await waitFor(async () => (await pendingCount()) === 0, { message: "the signalled charge applied" });
         expect(await storedBalance()).toBe(before - 1);
 
-        // A reply's charge: the worker signals it (the harness's workers, with appliers of their own, are not running).
+        // A reply's charge: the worker signals it (to this applier: the workers run none of their own).
+        await h.startWorkers(answerer, 1, { charges: false });
         const thread = h.newThread();
         await h.message("livechat", thread, "what are your opening hours?");
-        const worker = new ThreadWorker({
-          database: h.database,
-          clock: h.clock,
-          answerer,
-          adapters: h.adapters,
-          log,
-          concurrency: 4,
-          leaseMs: 5_000,
-          pollMs: 50,
+        await h.waitForOutbound(thread, 1);
+        await waitFor(async () => (await storedBalance()) === before - 2, {
+          message: "the reply's charge applied",
         });
-        await worker.start();
-        try {
-          await h.waitForOutbound(thread, 1);
-          await waitFor(async () => (await storedBalance()) === before - 2, {
-            message: "the reply's charge applied",
-          });
-        } finally {
-          await worker.stop(5_000);
-        }
+        await h.stopWorkers();
 
         // Unsignalled (as from another replica, or written just before a crash): stop applies it.
         await writeCharge(1);

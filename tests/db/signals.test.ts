@@ -4,14 +4,20 @@ import { Signals } from "../../src/db/signals.js";
 /** A turn of the event loop: listeners hear signals asynchronously (setImmediate). */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Signals whose batches for other processes are recorded, with a listener on `channel`. */
+function recorded(channel: string) {
+  const published: string[] = [];
+  const signals = new Signals(async (_channel, payload) => {
+    published.push(payload);
+  });
+  const heard: string[] = [];
+  signals.listen(channel, (p) => heard.push(p));
+  return { signals, published, heard };
+}
+
 describe("Signals", () => {
   it("delivers a signal to this process's listeners and publishes it to the others", async () => {
-    const published: string[] = [];
-    const signals = new Signals(async (_channel, payload) => {
-      published.push(payload);
-    });
-    const heard: string[] = [];
-    signals.listen("work", (p) => heard.push(p));
+    const { signals, published, heard } = recorded("work");
     signals.notify("work", "thread-1");
     await tick();
     expect(heard).toEqual(["thread-1"]);
@@ -20,12 +26,7 @@ describe("Signals", () => {
   });
 
   it("keeps a process-scoped signal in this process", async () => {
-    const published: string[] = [];
-    const signals = new Signals(async (_channel, payload) => {
-      published.push(payload);
-    });
-    const heard: string[] = [];
-    signals.listen("charges", (p) => heard.push(p));
+    const { signals, published, heard } = recorded("charges");
     signals.notify("charges", "workspace-1", "process");
     await tick();
     expect(heard).toEqual(["workspace-1"]);
@@ -34,17 +35,12 @@ describe("Signals", () => {
   });
 
   it("ignores its own batches coming back and delivers other processes'", async () => {
-    let sent = "";
-    const signals = new Signals(async (_channel, payload) => {
-      sent = payload;
-    });
-    const heard: string[] = [];
-    signals.listen("work", (p) => heard.push(p));
+    const { signals, published, heard } = recorded("work");
     signals.notify("work", "mine");
     await signals.flush();
     await tick();
     heard.length = 0;
-    signals.onBatch(sent);
+    signals.onBatch(published[0]!);
     signals.onBatch(JSON.stringify({ o: "another-process", s: [["work", "theirs"]] }));
     await tick();
     expect(heard).toEqual(["theirs"]);

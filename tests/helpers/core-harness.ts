@@ -61,8 +61,15 @@ export interface CoreHarness {
   accounts: Record<ChannelKind, string>;
   /** The adapters the running workers use, by kind. */
   adapters: Map<ChannelKind, RecordingAdapter>;
-  /** `delivery: false` leaves sending to a delivery worker the test runs itself. */
-  startWorkers(answerer: Answerer, count?: number, opts?: { delivery?: boolean }): Promise<void>;
+  /**
+   * `delivery: false` leaves sending to a delivery worker the test runs itself, `charges: false`
+   * applying charges to a charge applier the test runs itself.
+   */
+  startWorkers(
+    answerer: Answerer,
+    count?: number,
+    opts?: { delivery?: boolean; charges?: boolean },
+  ): Promise<void>;
   stopWorkers(): Promise<void>;
   newThread(): string;
   message(
@@ -118,13 +125,13 @@ export async function startCoreHarness(
       for (const w of workers) {
         await w.threads.start();
         if (opts.delivery !== false) await w.delivery.start();
-        await w.charges.start();
+        if (opts.charges !== false) await w.charges.start();
       }
       stop = async () => {
         for (const w of workers) {
           await w.threads.stop(5_000);
           await w.delivery.stop(5_000);
-          await w.charges.stop();
+          if (opts.charges !== false) await w.charges.stop();
         }
       };
     },
