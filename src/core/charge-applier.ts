@@ -15,9 +15,14 @@ export interface AppliedCharges {
   lowBalanceEvents: number;
 }
 
-/** The workspaces with entries still waiting (found through the partial index of pending entries). */
+/**
+ * The workspaces with entries still waiting (found through the partial index of pending entries),
+ * all or $1's: a workspace with none is not touched, so reading a balance takes no lock.
+ */
 const PENDING_WORKSPACES = `
-  SELECT DISTINCT workspace_id FROM credit_ledger WHERE balance_after IS NULL ORDER BY workspace_id`;
+  SELECT DISTINCT workspace_id FROM credit_ledger
+  WHERE balance_after IS NULL AND ($1::uuid IS NULL OR workspace_id = $1::uuid)
+  ORDER BY workspace_id`;
 
 /** One workspace's waiting entries, applied in one transaction (migration 0009). $1 workspace. */
 const APPLY_WORKSPACE = `SELECT applied, low_balance_events FROM parley_apply_ledger($1::uuid)`;
@@ -34,10 +39,8 @@ export async function applyPendingCharges(
   workspaceId?: string,
   onFailure?: (workspaceId: string, err: unknown) => void,
 ): Promise<AppliedCharges> {
-  const workspaces =
-    workspaceId !== undefined
-      ? [workspaceId]
-      : (await database.query<{ workspace_id: string }>(PENDING_WORKSPACES, [])).map((r) => r.workspace_id);
+  const pending = await database.query<{ workspace_id: string }>(PENDING_WORKSPACES, [workspaceId ?? null]);
+  const workspaces = pending.map((r) => r.workspace_id);
   const total: AppliedCharges = { applied: 0, lowBalanceEvents: 0 };
   for (const workspace of workspaces) {
     try {
