@@ -8,6 +8,16 @@ import { EVENTS_CHANNEL } from "./events/record.js";
  */
 export const CHARGES_CHANNEL = "parley_charges";
 
+/**
+ * SQL for the sum of a workspace's charges still waiting (negative, or 0), given the SQL of its
+ * id: added to the stored balance wherever a decision needs the balance with every charge
+ * already made (the gates in conversations.ts and credits.ts).
+ */
+export function pendingChargesSql(workspaceId: string): string {
+  return `(SELECT coalesce(sum(l.amount), 0) FROM credit_ledger l
+           WHERE l.workspace_id = ${workspaceId} AND l.balance_after IS NULL)`;
+}
+
 export interface AppliedCharges {
   /** Ledger entries applied to their workspace's balance. */
   applied: number;

@@ -3,6 +3,7 @@ import type { Database, Tx } from "../db/client.js";
 import { fromJsonRow } from "../db/json-rows.js";
 import { type ConversationHolder, contacts, conversations, type SenderHints } from "../db/schema.js";
 import type { ChannelCapabilities } from "./channel.js";
+import { pendingChargesSql } from "./charge-applier.js";
 import { type AgentGate, agentGate } from "./credits.js";
 import { closeConversations } from "./lifecycle.js";
 import type { Metrics } from "./metrics.js";
@@ -149,9 +150,7 @@ const START_CONVERSATION = `
       AND ($8::boolean OR (a.status = 'active' AND (
             coalesce(ca.price_per_conversation, 0) <= 0
             -- The balance with the charges still waiting to be applied (see charge-applier.ts).
-            OR coalesce(ca.balance, 0) + (SELECT coalesce(sum(l.amount), 0) FROM credit_ledger l
-                                          WHERE l.workspace_id = a.workspace_id AND l.balance_after IS NULL)
-               >= ca.price_per_conversation)))
+            OR coalesce(ca.balance, 0) + ${pendingChargesSql("a.workspace_id")} >= ca.price_per_conversation)))
   ), conv AS (
     INSERT INTO conversations (workspace_id, channel_account_id, thread_id, contact_id, agent_id, holder,
                                preview, language, last_activity_at, created_at)

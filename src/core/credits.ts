@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { agents, creditAccounts, creditLedger } from "../db/schema.js";
+import { pendingChargesSql } from "./charge-applier.js";
 
 /**
  * Credits: a balance per workspace and an append-only ledger. Nothing here writes the balance:
@@ -92,9 +93,7 @@ export async function agentStanding(
       name: agents.name,
       status: agents.status,
       // With the charges still waiting to be applied (see charge-applier.ts).
-      balance: sql<number>`${creditAccounts.balance} + (
-        SELECT coalesce(sum(l.amount), 0) FROM credit_ledger l
-        WHERE l.workspace_id = ${agents.workspaceId} AND l.balance_after IS NULL)`,
+      balance: sql<number>`${creditAccounts.balance} + ${sql.raw(pendingChargesSql('"agents"."workspace_id"'))}`,
       price: creditAccounts.pricePerConversation,
     })
     .from(agents)
