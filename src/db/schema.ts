@@ -343,6 +343,11 @@ export const knowledgeArticles = pgTable(
     /** Private content informs answers but is never cited. */
     isPrivate: boolean().notNull().default(false),
     searchVector: tsvector(),
+    /**
+     * The body's paragraphs (split as retrieval splits them) lexed one by one, in order; kept by
+     * the same trigger as `searchVector`, so a question never lexes a candidate article again.
+     */
+    paragraphVectors: tsvector().array(),
     createdAt: now(),
     updatedAt: now(),
   },

@@ -74,7 +74,8 @@ interface ParagraphRow {
  * language the agent has content in (Polish stop words taken out), each language's OR query of
  * them — quoted so that PostgreSQL takes them as they are instead of stemming them a second
  * time — the best short answers and articles, and the articles' paragraphs with the query terms
- * each holds (computed here, so large articles never travel whole). Every part is scoped by
+ * each holds (computed here, so large articles never travel whole, from the paragraphs' lexemes
+ * the article's trigger stored, so no paragraph is lexed again per question). Every part is scoped by
  * workspace *and* agent. $1 workspace, $2 agent, $3 question, $4 Polish stop words,
  * $5 candidates per kind.
  */
@@ -115,10 +116,11 @@ const SEARCH = `
   ), paragraphs AS (
     SELECT a.id AS article_id, p.paragraph, p.ord,
            ARRAY(SELECT unnest(q.lexemes) INTERSECT
-                 SELECT unnest(tsvector_to_array(to_tsvector(parley_ts_config(a.language), p.paragraph)))) AS matched
+                 SELECT unnest(tsvector_to_array(a.paragraph_vectors[p.ord]))) AS matched
     FROM article_hits h
       JOIN knowledge_articles a ON a.id = h.id
       JOIN q ON q.language = a.language
+      -- Split as the article's trigger splits it for paragraph_vectors (migration 0010).
       CROSS JOIN LATERAL regexp_split_to_table(a.body, '\\n\\s*\\n') WITH ORDINALITY AS p(paragraph, ord)
   )
   SELECT (SELECT coalesce(json_agg(h ORDER BY h.rank DESC), '[]') FROM short_hits h) AS short_answers,

@@ -20,7 +20,7 @@ import {
 } from "./schemas/content.js";
 import { requireWorkspaceAgent } from "./workspace-agent.js";
 
-/** Named one by one: `search_vector` is the database's business and never leaves it. */
+/** Named one by one: `search_vector` and `paragraph_vectors` are the database's business and never leave it. */
 const knowledgeArticleColumns = {
   id: knowledgeArticles.id,
   agentId: knowledgeArticles.agentId,

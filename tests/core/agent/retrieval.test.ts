@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retrievePassages } from "../../../src/core/agent/retrieval.js";
 import * as schema from "../../../src/db/schema.js";
@@ -318,6 +319,38 @@ for (const engine of engines) {
         language: "en",
       });
       expect(other?.text).toBe("The other shop is open around the clock.");
+    });
+
+    it("follows an article's edits: each paragraph's stored lexemes are its own", async () => {
+      // In the other workspace, so the shared content above stays as it is.
+      const askThere = async (question: string) =>
+        (
+          await retrievePassages(t.database, {
+            workspaceId: ids.otherWorkspace,
+            agentId: ids.otherWorkspaceAgent,
+            question,
+            language: "en",
+          })
+        ).find((p) => p.source.kind === "article");
+      const [article] = await t.database.db
+        .insert(schema.knowledgeArticles)
+        .values({
+          workspaceId: ids.otherWorkspace,
+          agentId: ids.otherWorkspaceAgent,
+          language: "en",
+          title: "Workshop",
+          body: "We repair bicycles.\n\nThe workshop opens at eight.",
+        })
+        .returning();
+      expect((await askThere("When does the workshop open?"))?.text).toBe("The workshop opens at eight.");
+
+      // A paragraph more in front: lexemes kept from the old body would pair "We repair scooters
+      // now." with the old second paragraph's "workshop" and "open".
+      await t.database.db
+        .update(schema.knowledgeArticles)
+        .set({ body: "Opening times changed.\n\nWe repair scooters now.\n\nThe workshop opens at nine." })
+        .where(eq(schema.knowledgeArticles.id, article!.id));
+      expect((await askThere("When does the workshop open?"))?.text).toBe("The workshop opens at nine.");
     });
   });
 }
