@@ -323,7 +323,8 @@ export const shortAnswers = pgTable(
     createdAt: now(),
     updatedAt: now(),
   },
-  (t) => [index("short_answers_agent_idx").on(t.agentId)],
+  // By language too: retrieval lists an agent's content languages by skipping through it.
+  (t) => [index("short_answers_agent_language_idx").on(t.agentId, t.language)],
 );
 
 export const knowledgeArticles = pgTable(
@@ -351,7 +352,8 @@ export const knowledgeArticles = pgTable(
     createdAt: now(),
     updatedAt: now(),
   },
-  (t) => [index("knowledge_articles_agent_idx").on(t.agentId)],
+  // By language too: retrieval lists an agent's content languages by skipping through it.
+  (t) => [index("knowledge_articles_agent_language_idx").on(t.agentId, t.language)],
 );
 
 /** One row per thread with unprocessed inbound messages; claimed with a lease. */

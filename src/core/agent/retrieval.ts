@@ -75,15 +75,33 @@ interface ParagraphRow {
  * them — quoted so that PostgreSQL takes them as they are instead of stemming them a second
  * time — the best short answers and articles, and the articles' paragraphs with the query terms
  * each holds (computed here, so large articles never travel whole, from the paragraphs' lexemes
- * the article's trigger stored, so no paragraph is lexed again per question). Every part is scoped by
- * workspace *and* agent. $1 workspace, $2 agent, $3 question, $4 Polish stop words,
+ * the article's trigger stored, so no paragraph is lexed again per question). Every part is
+ * scoped by workspace *and* agent. $1 workspace, $2 agent, $3 question, $4 Polish stop words,
  * $5 candidates per kind.
  */
 const SEARCH = `
-  WITH content_languages AS (
-    SELECT language FROM short_answers WHERE workspace_id = $1::uuid AND agent_id = $2::uuid
+  WITH RECURSIVE short_languages AS (
+    -- The agent's languages one by one through the (agent_id, language) index, each step the
+    -- next language after the last, instead of reading every answer to find a dozen of them.
+    (SELECT language FROM short_answers
+     WHERE agent_id = $2::uuid AND workspace_id = $1::uuid ORDER BY language LIMIT 1)
+    UNION ALL
+    SELECT (SELECT s.language FROM short_answers s
+            WHERE s.agent_id = $2::uuid AND s.language > l.language AND s.workspace_id = $1::uuid
+            ORDER BY s.language LIMIT 1)
+    FROM short_languages l WHERE l.language IS NOT NULL
+  ), article_languages AS (
+    (SELECT language FROM knowledge_articles
+     WHERE agent_id = $2::uuid AND workspace_id = $1::uuid ORDER BY language LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.language FROM knowledge_articles a
+            WHERE a.agent_id = $2::uuid AND a.language > l.language AND a.workspace_id = $1::uuid
+            ORDER BY a.language LIMIT 1)
+    FROM article_languages l WHERE l.language IS NOT NULL
+  ), content_languages AS (
+    SELECT language FROM short_languages WHERE language IS NOT NULL
     UNION
-    SELECT language FROM knowledge_articles WHERE workspace_id = $1::uuid AND agent_id = $2::uuid
+    SELECT language FROM article_languages WHERE language IS NOT NULL
   ), lexed AS MATERIALIZED (
     SELECT c.language,
            ARRAY(SELECT lexeme

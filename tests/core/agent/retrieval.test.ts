@@ -321,6 +321,24 @@ for (const engine of engines) {
       expect(other?.text).toBe("The other shop is open around the clock.");
     });
 
+    it("searches a language the agent has articles in but no short answers", async () => {
+      // Bo has English short answers only.
+      await t.database.db.insert(schema.knowledgeArticles).values({
+        workspaceId: ids.workspace,
+        agentId: ids.otherAgent,
+        language: "de",
+        title: "Versand",
+        body: "Wir versenden innerhalb von zwei Werktagen.",
+      });
+      const [best] = await retrievePassages(t.database, {
+        workspaceId: ids.workspace,
+        agentId: ids.otherAgent,
+        question: "Wann versenden Sie meine Bestellung?",
+        language: "de",
+      });
+      expect(best).toMatchObject({ source: { kind: "article", title: "Versand" }, language: "de" });
+    });
+
     it("follows an article's edits: each paragraph's stored lexemes are its own", async () => {
       // In the other workspace, so the shared content above stays as it is.
       const askThere = async (question: string) =>
