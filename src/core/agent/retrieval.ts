@@ -70,6 +70,20 @@ interface ParagraphRow {
 }
 
 /**
+ * The body of a recursive CTE named `cte` listing the agent's languages in `table` one by one
+ * through its (agent_id, language) index, each step the next language after the last, instead of
+ * reading every row to find a dozen of them. Ends with a NULL row.
+ */
+const languagesIn = (cte: string, table: string) => `
+    (SELECT language FROM ${table}
+     WHERE agent_id = $2::uuid AND workspace_id = $1::uuid ORDER BY language LIMIT 1)
+    UNION ALL
+    SELECT (SELECT c.language FROM ${table} c
+            WHERE c.agent_id = $2::uuid AND c.language > l.language AND c.workspace_id = $1::uuid
+            ORDER BY c.language LIMIT 1)
+    FROM ${cte} l WHERE l.language IS NOT NULL`;
+
+/**
  * The whole search in one statement, with constant text: the question's lexemes once per
  * language the agent has content in (Polish stop words taken out), each language's OR query of
  * them — quoted so that PostgreSQL takes them as they are instead of stemming them a second
@@ -80,24 +94,8 @@ interface ParagraphRow {
  * $5 candidates per kind.
  */
 const SEARCH = `
-  WITH RECURSIVE short_languages AS (
-    -- The agent's languages one by one through the (agent_id, language) index, each step the
-    -- next language after the last, instead of reading every answer to find a dozen of them.
-    (SELECT language FROM short_answers
-     WHERE agent_id = $2::uuid AND workspace_id = $1::uuid ORDER BY language LIMIT 1)
-    UNION ALL
-    SELECT (SELECT s.language FROM short_answers s
-            WHERE s.agent_id = $2::uuid AND s.language > l.language AND s.workspace_id = $1::uuid
-            ORDER BY s.language LIMIT 1)
-    FROM short_languages l WHERE l.language IS NOT NULL
-  ), article_languages AS (
-    (SELECT language FROM knowledge_articles
-     WHERE agent_id = $2::uuid AND workspace_id = $1::uuid ORDER BY language LIMIT 1)
-    UNION ALL
-    SELECT (SELECT a.language FROM knowledge_articles a
-            WHERE a.agent_id = $2::uuid AND a.language > l.language AND a.workspace_id = $1::uuid
-            ORDER BY a.language LIMIT 1)
-    FROM article_languages l WHERE l.language IS NOT NULL
+  WITH RECURSIVE short_languages AS (${languagesIn("short_languages", "short_answers")}
+  ), article_languages AS (${languagesIn("article_languages", "knowledge_articles")}
   ), content_languages AS (
     SELECT language FROM short_languages WHERE language IS NOT NULL
     UNION
