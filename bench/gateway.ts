@@ -2,7 +2,7 @@ import type { Database } from "../src/db/client.js";
 import type { OpenAIStub } from "../tests/helpers/openai-stub.js";
 import { createThrowawayDatabase, type Engine, type ThrowawayDatabase } from "./database.js";
 import { type ServerProcess, startServerProcess } from "./server-process.js";
-import { startScriptNodeFlags } from "./start-flags.js";
+import { assertBuiltAfterSources, startCommand } from "./start-command.js";
 
 export interface GatewaySettings {
   engine: Engine;
@@ -37,7 +37,7 @@ export interface GatewayExtras {
 }
 
 /**
- * Runs `use` against a fresh gateway (`src/main.ts`, as `npm start` runs it) on a fresh database,
+ * Runs `use` against a fresh gateway (`dist/main.js`, as `npm start` runs it) on a fresh database,
  * answering through the OpenAI-compatible `stub`, then stops it and drops the database, whatever
  * happened. A fresh one per measurement, so no measurement inherits another's backlog.
  *
@@ -49,15 +49,18 @@ export async function withGateway<T>(
   use: (gateway: RunningGateway) => Promise<T>,
   extras: GatewayExtras = {},
 ): Promise<T> {
+  const command = startCommand();
+  assertBuiltAfterSources(command.script);
   const database = await createThrowawayDatabase(settings.engine);
   try {
     const start = () =>
       startServerProcess({
-        script: "src/main.ts",
+        script: command.script,
+        scriptArgs: command.scriptArgs,
         readyMessage: "Parley is running",
         // The flags `npm start` uses (a larger young generation: see README), then the bench's own.
         nodeFlags: [
-          ...startScriptNodeFlags(),
+          ...command.nodeFlags,
           ...(settings.profileDir
             ? ["--cpu-prof", `--cpu-prof-dir=${settings.profileDir}`]
             : (process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])),

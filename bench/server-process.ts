@@ -13,7 +13,7 @@ process.once("exit", () => {
 });
 
 /**
- * A server under test as its own OS process (the gateway's `src/main.ts`, as `npm start` runs it,
+ * A server under test as its own OS process (the gateway's `dist/main.js`, as `npm start` runs it,
  * or bench/baseline-server.ts), so it has a core's worth of event loop to itself rather than
  * sharing one with the load generator. It is ready when it logs a JSON line `{ msg: readyMessage,
  * url }`; the same approach as tests/helpers/child-gateway.ts, plus a bounded stop.
@@ -33,8 +33,11 @@ export async function startServerProcess(options: {
   env: Record<string, string>;
   /** Extra node flags, e.g. --cpu-prof (which NODE_OPTIONS does not accept). */
   nodeFlags?: string[];
+  scriptArgs?: string[];
 }): Promise<ServerProcess> {
-  const args = [...(options.nodeFlags ?? []), "--import", "tsx", options.script];
+  // TypeScript (the baseline's server) runs through tsx; the gateway runs built, as `npm start` does.
+  const loader = options.script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const args = [...(options.nodeFlags ?? []), ...loader, options.script, ...(options.scriptArgs ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
