@@ -57,9 +57,19 @@ export function outboundRequest(url: string | URL, options: OutboundRequest = {}
   return send(target, options, STALE_CONNECTION_RETRIES);
 }
 
+/**
+ * Idle connections kept for reuse, per host. Node's global agents keep connections alive but
+ * only 256 idle ones: after a burst of 1,000 conversations waiting on the LLM at once, the next
+ * burst opened some 750 new connections (a TCP, for OpenAI also a TLS, handshake each, on the
+ * cores that answer). This keeps as many as the answering process handles at once by default
+ * (WORKER_CONCURRENCY); an idle connection still closes after Node's 5 s, as with the global agents.
+ */
+const KEEP_ALIVE = { keepAlive: true, maxFreeSockets: 1000, timeout: 5000 };
+const AGENTS = { "http:": new http.Agent(KEEP_ALIVE), "https:": new https.Agent(KEEP_ALIVE) };
+
 function send(target: URL, options: OutboundRequest, staleRetries: number): Promise<OutboundResponse> {
-  // Node's global agents keep connections alive (since Node 19).
-  const transport = target.protocol === "https:" ? https : http;
+  const secure = target.protocol === "https:";
+  const transport = secure ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) {
@@ -69,7 +79,12 @@ function send(target: URL, options: OutboundRequest, staleRetries: number): Prom
     let answered = false;
     const req = transport.request(
       target,
-      { method: options.method ?? "GET", headers: options.headers ?? {}, signal },
+      {
+        method: options.method ?? "GET",
+        headers: options.headers ?? {},
+        signal,
+        agent: secure ? AGENTS["https:"] : AGENTS["http:"],
+      },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];

@@ -267,3 +267,47 @@ describe("outboundRequest on kept-alive connections the server has closed", () =
     }
   });
 });
+
+describe("outboundRequest after a burst", () => {
+  // More than the 256 idle connections Node's global agents keep.
+  const BURST = 300;
+  let burstServer: Server;
+  let burstUrl: string;
+  let connections = 0;
+  let waiting: ServerResponse[] = [];
+
+  beforeAll(async () => {
+    // Answers only once the whole burst has arrived, so every request holds a connection of its own.
+    burstServer = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        waiting.push(res);
+        if (waiting.length < BURST) return;
+        for (const held of waiting) held.end("{}");
+        waiting = [];
+      });
+    });
+    burstServer.keepAliveTimeout = 60_000;
+    burstServer.on("connection", () => {
+      connections += 1;
+    });
+    await new Promise<void>((resolve) => burstServer.listen(0, "127.0.0.1", resolve));
+    burstUrl = `http://127.0.0.1:${(burstServer.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    burstServer.closeAllConnections();
+    await new Promise((resolve) => burstServer.close(resolve));
+  });
+
+  it("keeps a burst's connections for the next burst instead of opening them again", async () => {
+    const burst = () =>
+      Promise.all(
+        Array.from({ length: BURST }, () => outboundRequest(burstUrl, { method: "POST", body: "{}" })),
+      );
+    await burst();
+    expect(connections).toBe(BURST);
+    const statuses = await burst();
+    expect(statuses.every((r) => r.status === 200)).toBe(true);
+    expect(connections).toBe(BURST);
+  });
+});
