@@ -3,8 +3,7 @@ import type { Database, Tx } from "../db/client.js";
 import { fromJsonRow } from "../db/json-rows.js";
 import { type ConversationHolder, contacts, conversations, type SenderHints } from "../db/schema.js";
 import type { ChannelCapabilities } from "./channel.js";
-import { pendingChargesSql } from "./charge-applier.js";
-import { type AgentGate, agentGate } from "./credits.js";
+import { type AgentGate, agentGate, agentTakesSql } from "./credits.js";
 import { closeConversations } from "./lifecycle.js";
 import type { Metrics } from "./metrics.js";
 
@@ -146,11 +145,7 @@ const START_CONVERSATION = `
   ), taker AS (
     SELECT a.id FROM agents a
     LEFT JOIN credit_accounts ca ON ca.workspace_id = a.workspace_id
-    WHERE a.id = $7
-      AND ($8::boolean OR (a.status = 'active' AND (
-            coalesce(ca.price_per_conversation, 0) <= 0
-            -- The balance with the charges still waiting to be applied (see charge-applier.ts).
-            OR coalesce(ca.balance, 0) + ${pendingChargesSql("a.workspace_id")} >= ca.price_per_conversation)))
+    WHERE a.id = $7 AND ${agentTakesSql("a", "ca", "$8::boolean")}
   ), conv AS (
     INSERT INTO conversations (workspace_id, channel_account_id, thread_id, contact_id, agent_id, holder,
                                preview, language, last_activity_at, created_at)

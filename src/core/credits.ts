@@ -104,6 +104,19 @@ export async function agentStanding(
   return { gate: gateForBalance(Number(row.balance ?? 0), row.price ?? 0), name: row.name };
 }
 
+/**
+ * SQL for the same rule, for statements that decide it in the database: whether the agent
+ * (alias `agent`, with its workspace's credit account as `credit`, which may be missing) would
+ * take a new conversation now, with the charges still waiting to be applied (see
+ * charge-applier.ts). `preview` is an SQL boolean: a preview account's conversations are free.
+ */
+export function agentTakesSql(agent: string, credit: string, preview: string): string {
+  return `(${preview} OR (${agent}.status = 'active' AND (
+            coalesce(${credit}.price_per_conversation, 0) <= 0
+            OR coalesce(${credit}.balance, 0) + ${pendingChargesSql(`${agent}.workspace_id`)}
+               >= ${credit}.price_per_conversation)))`;
+}
+
 export function gateForBalance(balance: number, price: number): AgentGate {
   return price > 0 && balance < price ? "out_of_credits" : "takes";
 }

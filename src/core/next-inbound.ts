@@ -2,6 +2,7 @@ import type { Database } from "../db/client.js";
 import { fromJsonRow } from "../db/json-rows.js";
 import type { agents, channelAccounts, channelThreads, conversations, messages } from "../db/schema.js";
 import type { HistoryTurn } from "./agent/types.js";
+import { agentTakesSql } from "./credits.js";
 
 /** How many earlier messages of the conversation the answerer sees. */
 export const HISTORY_TURNS = 10;
@@ -25,6 +26,12 @@ export interface NextInbound {
   open: ConversationRow | null;
   agent: AgentRow | null;
   contactEmail: string | null;
+  /**
+   * Without an open conversation: whether the account's agent would take a new one now (active
+   * with credits for one more, or a preview account), by the rule that starting the conversation
+   * applies again. Null with an open conversation or without an agent.
+   */
+  agentTakes: boolean | null;
   /** The open conversation's turns before this message, oldest first (empty without one). */
   history: HistoryTurn[];
 }
@@ -56,6 +63,10 @@ function nextContext(waiting: string): string {
   return `
     SELECT row_to_json(m) AS message, row_to_json(t) AS thread, row_to_json(acc) AS account,
            row_to_json(c) AS open, row_to_json(a) AS agent, ct.email AS contact_email,
+           CASE WHEN c.id IS NULL AND a.id IS NOT NULL THEN
+             (SELECT ${agentTakesSql("a", "ca", "acc.is_preview")}
+              FROM (VALUES (1)) AS one (x) LEFT JOIN credit_accounts ca ON ca.workspace_id = a.workspace_id)
+           END AS agent_takes,
            (SELECT coalesce(json_agg(json_build_object('direction', h.direction, 'text', h.text) ORDER BY h.seq), '[]')
             FROM (SELECT seq, direction, text FROM messages
                   WHERE conversation_id = c.id AND seq < m.seq
@@ -84,7 +95,7 @@ const NEXT_OR_FINISH = `
   SELECT ctx.*, NULL::boolean AS finished, NULL::bigint AS version
   FROM (${nextContext("next")}) ctx
   UNION ALL
-  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
          EXISTS (SELECT 1 FROM done),
          (SELECT version FROM thread_work WHERE thread_id = $1 AND lease_owner = $2)
   WHERE NOT EXISTS (SELECT 1 FROM next)`;
@@ -97,6 +108,7 @@ interface ContextRow {
   open: Record<string, unknown> | null;
   agent: Record<string, unknown> | null;
   contact_email: string | null;
+  agent_takes: boolean | null;
   history: Array<{ direction: "in" | "out"; text: string }> | null;
 }
 
@@ -110,6 +122,7 @@ function toNextInbound(row: ContextRow): NextInbound | undefined {
     open: row.open ? fromJsonRow<ConversationRow>(row.open) : null,
     agent: row.agent ? fromJsonRow<AgentRow>(row.agent) : null,
     contactEmail: row.contact_email,
+    agentTakes: row.agent_takes,
     history: (row.history ?? []).map((h) => ({
       role: h.direction === "in" ? "customer" : "agent",
       text: h.text,

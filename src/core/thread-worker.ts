@@ -276,8 +276,11 @@ export class ThreadWorker {
     const deliveredOnCommit = adapter.capabilities.deliveredOnCommit === true;
 
     const now = clock.now();
-    const conversation =
-      (await this.#continueOpen(next, adapter.capabilities.inactivityLifetimeMs, now)) ??
+    const continued = await this.#continueOpen(next, adapter.capabilities.inactivityLifetimeMs, now);
+    const later = continued ? undefined : this.#startLater(next, adapter.capabilities, now);
+    let conversation =
+      continued ??
+      later?.provisional ??
       (await this.#startNew(next, adapter.capabilities, now)) ??
       (await this.#place(next, adapter.capabilities, deliveredOnCommit, now));
     // Only a courtesy, like the typing indicator: it must never cost the customer their answer.
@@ -334,9 +337,26 @@ export class ThreadWorker {
           profile,
           language,
           signal,
+          later?.start,
         ),
     });
     if (signal.aborted) throw new LeaseLost(String(signal.reason));
+    if (later) {
+      // Started while the answerer worked, or now (small talk, a hand-off asked for at once).
+      const started = await later.start();
+      if (!started) {
+        // The agent stopped taking new conversations since the claim read it (paused, or out of
+        // credits): its turn is dropped, and the general path gives the conversation to people
+        // and tells the customer, as it would have had the agent been paused a moment earlier.
+        const placed = await this.#place(next, adapter.capabilities, deliveredOnCommit, clock.now());
+        if (placed.announced) {
+          await this.#signalReply(message.threadId, deliveredOnCommit);
+          await database.notify(EVENTS_CHANNEL, message.workspaceId);
+        }
+        return false;
+      }
+      conversation = started;
+    }
 
     if (turn.kind === "handOff" || turn.kind === "ticket") {
       const handedOff = await database.db.transaction((tx) =>
@@ -420,6 +440,62 @@ export class ThreadWorker {
       isNew: false,
       gate: null,
       announced: false,
+    };
+  }
+
+  /**
+   * The common first message of a chat conversation (see #startNew), when the claim already
+   * showed that the account's agent takes it: the conversation is started while the answerer
+   * works on the reply, not before it is asked. Under a burst every question then reaches the
+   * model one statement earlier, and the start waits its turn with the answers that came back
+   * (Permits' returning work). Until then the turn sees the conversation as the start will make
+   * it: new, the agent's, in the message's language, with no hand-off under way. Undefined when
+   * the conversation must be placed first: an open one, a channel that reopens, no agent or one
+   * that does not take it, or help-desk mode, whose turn needs the contact's email.
+   */
+  #startLater(
+    next: NextInbound,
+    capabilities: ChannelCapabilities,
+    now: Date,
+  ): { provisional: Placement; start: () => Promise<Placement | undefined> } | undefined {
+    const { message, account, agent } = next;
+    if (next.open || capabilities.reopensAfterClose || !account.agentId || next.agentTakes !== true) return;
+    if (agent?.id !== account.agentId) return;
+    if (readHandoffSettings(agent.handoff).whenAgentCannotAnswer === "helpdesk_ticket") return;
+    let started: Promise<Placement | undefined> | undefined;
+    const language = messageLanguage(message, null);
+    return {
+      provisional: {
+        id: "",
+        workspaceId: message.workspaceId,
+        channelAccountId: message.channelAccountId,
+        threadId: message.threadId,
+        contactId: next.thread.contactId ?? "",
+        agentId: account.agentId,
+        status: "open",
+        holder: "agent",
+        holderId: null,
+        handoffReason: null,
+        handedOffAt: null,
+        handoffStep: null,
+        rephraseRequestedAt: null,
+        closeReason: null,
+        closedAt: null,
+        resolvedBy: null,
+        chargedAt: null,
+        preview: account.isPreview,
+        language,
+        lastActivityAt: now,
+        createdAt: now,
+        isNew: true,
+        gate: "takes",
+        announced: false,
+      },
+      // Once only, whoever asks first: the answerer's wait, or the turn when it never asked.
+      start: () => {
+        started ??= this.#startNew(next, capabilities, now);
+        return started;
+      },
     };
   }
 
@@ -647,6 +723,7 @@ export class ThreadWorker {
     agent: AgentProfile,
     language: string,
     signal: AbortSignal,
+    startConversation?: () => Promise<unknown>,
   ): Promise<AgentReply> {
     const unreadable = unreadableMessageReply(message.channelData, language);
     if (unreadable) return unreadable;
@@ -661,7 +738,7 @@ export class ThreadWorker {
     return this.#busy.without(async () => {
       const asked = performance.now();
       try {
-        return await this.deps.answerer.answer({
+        const answering = this.deps.answerer.answer({
           agent,
           language,
           question: message.text,
@@ -669,10 +746,32 @@ export class ThreadWorker {
           passages,
           signal,
         });
+        if (startConversation) {
+          // Awaited below; without a handler now, an abort while the start runs would count as unhandled.
+          answering.catch(() => {});
+          await this.#startMeanwhile(startConversation);
+        }
+        return await answering;
       } finally {
         this.#noteAnsweringTime(performance.now() - asked);
       }
     });
+  }
+
+  /**
+   * Starts the conversation while the answerer works, with a permit of the kind answers coming
+   * back take: in a burst, new questions go first. A failure is left for the turn to meet again
+   * when it asks for the started conversation (the start runs once), after the answer is in.
+   */
+  async #startMeanwhile(start: () => Promise<unknown>): Promise<void> {
+    await this.#busy.acquire(true);
+    try {
+      await start();
+    } catch {
+      // Seen again by the turn: see above.
+    } finally {
+      this.#busy.release();
+    }
   }
 
   #noteAnsweringTime(ms: number): void {

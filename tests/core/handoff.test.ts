@@ -345,6 +345,9 @@ for (const engine of engines) {
       const thread = h.newThread();
       const r = await h.message("messenger", thread, "What are your opening hours?");
       await started;
+      // A new conversation is started while the answerer works (ThreadWorker.#startLater): the
+      // person claims it once it shows, with the LLM call still in flight.
+      await waitFor(async () => (await h.conversationsOf(thread)).length === 1);
       const [conv] = await h.conversationsOf(thread);
       await claimConversation(
         { database: h.database, clock: h.clock, adapters: h.adapters },

@@ -241,11 +241,14 @@ for (const engine of engines) {
       await setBalance(0);
 
       const refused = newThread();
+      const asked = answerer.calls;
       const r = await message("whatsapp", refused, "hello, can you help me?");
       await processed(r.messageId);
       const [gated] = await conversationsOf(refused);
       expect(gated).toMatchObject({ holder: "nobody", handoffReason: "out_of_credits", chargedAt: null });
       expect(await agentRepliesOf(refused)).toHaveLength(0);
+      // Nobody pays for a model call whose answer could not be sent.
+      expect(answerer.calls).toBe(asked);
       const told = await db
         .select({ text: schema.messages.text, author: schema.messages.authorKind })
         .from(schema.messages)
@@ -278,12 +281,14 @@ for (const engine of engines) {
 
       await db.update(schema.agents).set({ status: "paused" }).where(eq(schema.agents.id, agentId));
       const whilePaused = newThread();
+      const asked = answerer.calls;
       const r = await message("messenger", whilePaused, "hello, question two");
       await processed(r.messageId);
       expect((await conversationsOf(whilePaused))[0]).toMatchObject({
         holder: "nobody",
         handoffReason: "paused",
       });
+      expect(answerer.calls).toBe(asked);
       // What the agent already held, it keeps answering.
       await message("messenger", held, "and a follow-up");
       await answered(held, 2);
