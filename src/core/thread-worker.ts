@@ -737,24 +737,16 @@ export class ThreadWorker {
     });
     return this.#busy.without(async () => {
       const asked = performance.now();
-      try {
-        const answering = this.deps.answerer.answer({
-          agent,
-          language,
-          question: message.text,
-          history,
-          passages,
-          signal,
-        });
-        if (startConversation) {
-          // Awaited below; without a handler now, an abort while the start runs would count as unhandled.
-          answering.catch(() => {});
-          await this.#startMeanwhile(startConversation);
-        }
-        return await answering;
-      } finally {
-        this.#noteAnsweringTime(performance.now() - asked);
+      // Timed by itself: the model's pace (ModelPace) leaves out the conversation's start below.
+      const answering = this.deps.answerer
+        .answer({ agent, language, question: message.text, history, passages, signal })
+        .finally(() => this.#noteAnsweringTime(performance.now() - asked));
+      if (startConversation) {
+        // Awaited below; without a handler now, an abort while the start runs would count as unhandled.
+        answering.catch(() => {});
+        await this.#startMeanwhile(startConversation);
       }
+      return answering;
     });
   }
 
