@@ -288,8 +288,7 @@ export class ThreadWorker {
       this.deps.log.warn({ err, threadId: message.threadId }, "marking the message seen failed");
     });
     if (conversation.announced) {
-      await this.#signalReply(message.threadId, deliveredOnCommit);
-      await database.notify(EVENTS_CHANNEL, message.workspaceId);
+      await this.#signalHandOff(message, deliveredOnCommit);
     }
     if (conversation.holder !== "agent" || !conversation.agentId) return false;
 
@@ -350,8 +349,7 @@ export class ThreadWorker {
         // and tells the customer, as it would have had the agent been paused a moment earlier.
         const placed = await this.#place(next, adapter.capabilities, deliveredOnCommit, clock.now());
         if (placed.announced) {
-          await this.#signalReply(message.threadId, deliveredOnCommit);
-          await database.notify(EVENTS_CHANNEL, message.workspaceId);
+          await this.#signalHandOff(message, deliveredOnCommit);
         }
         return false;
       }
@@ -381,8 +379,7 @@ export class ThreadWorker {
             }),
       );
       if (handedOff) {
-        await this.#signalReply(message.threadId, deliveredOnCommit);
-        await database.notify(EVENTS_CHANNEL, message.workspaceId);
+        await this.#signalHandOff(message, deliveredOnCommit);
         if (turn.kind === "ticket") await database.notify(HELPDESK_CHANNEL, conversation.id);
       }
       return false;
@@ -708,6 +705,15 @@ export class ThreadWorker {
   }
 
   /** Wakes the live-chat streams and, for channels that need a send, the delivery worker. */
+  /** A hand-off was committed with its message to the customer: that message, and its events. */
+  async #signalHandOff(
+    message: { threadId: string; workspaceId: string },
+    deliveredOnCommit: boolean,
+  ): Promise<void> {
+    await this.#signalReply(message.threadId, deliveredOnCommit);
+    await this.deps.database.notify(EVENTS_CHANNEL, message.workspaceId);
+  }
+
   async #signalReply(threadId: string, deliveredOnCommit: boolean): Promise<void> {
     await this.deps.database.notify(THREAD_CHANNEL, threadId);
     if (!deliveredOnCommit) await this.deps.database.notify(OUTBOX_CHANNEL, threadId);
