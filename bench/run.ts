@@ -33,10 +33,11 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *       shown again from a cold start (below);
  *   (d), (e) acknowledged Messenger / WhatsApp webhook deliveries per second (signed, one new
  *       message each, answered in the background through a local Graph stub) ÷ the same baseline;
+ *       and each again (PostgreSQL only, no target) with the HTTP process alone, as (a);
  *   (f) the time one inactivity sweep takes to close 100,000 idle conversations ÷ the time one
  *       plain UPDATE takes to close an identical copy of them (bench/sweeper.ts).
- * The baseline runs before (a) and again after each figure it is compared with ((a), (a) alone,
- * (d), (e), (b)); each figure is compared with the mean of the two runs around it, since the
+ * The baseline runs before (a) and again after each figure it is compared with ((a), (d), (e),
+ * each of them alone, and (b)); each figure is compared with the mean of the two runs around it, since the
  * speed of these machines drifts by a quarter or more within minutes.
  * Like the closed loops' 1 s warm-up, (b) and (c) first have the gateway answer 2,000 other
  * conversations (not timed); (c) is then run once more on a fresh gateway without that warm-up,
@@ -45,7 +46,7 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  * (f) runs in this process, on a fresh database of its own. `--only f` runs (f) alone;
  * `--sweep-batch 2000,5000` measures (f) once per batch size (default: 2000, the sweeper's own).
  * Exits 0 when the table was printed, missed targets included (it is a report); 1 when the bench
- * itself could not run, or (f)'s sweep did not close every conversation. Takes about four
+ * itself could not run, or (f)'s sweep did not close every conversation. Takes about five
  * minutes on PostgreSQL and seven on PGlite, of which (f) is about 30 s / 45 s per batch size.
  *
  * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
@@ -257,20 +258,34 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
             measureAcks(settings, stub, LOAD, ACK_CONVERSATIONS, { env: { PARLEY_ROLE: "http" } }),
           )
         : undefined;
-    const messenger = await compared("(d) Messenger webhook acknowledgements", async () => {
-      const r = await measureWebhookAcks("messenger", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
-      progress(
-        `   ${r.graph.sends} answers and ${r.graph.actions} sender actions / read receipts reached the Graph stub`,
-      );
-      return r;
-    });
-    const whatsapp = await compared("(e) WhatsApp webhook acknowledgements", async () => {
-      const r = await measureWebhookAcks("whatsapp", settings, stub, graph, LOAD, WEBHOOK_SENDERS);
-      progress(
-        `   ${r.graph.sends} answers and ${r.graph.actions} sender actions / read receipts reached the Graph stub`,
-      );
-      return r;
-    });
+    const webhookFigure = async ([
+      letter,
+      kind,
+      name,
+    ]: (typeof WEBHOOK_FIGURES)[number]): Promise<WebhookFigure> => {
+      const answering = await compared(`${letter} ${name} webhook acknowledgements`, async () => {
+        const r = await measureWebhookAcks(kind, settings, stub, graph, LOAD, WEBHOOK_SENDERS);
+        progress(
+          `   ${r.graph.sends} answers and ${r.graph.actions} sender actions / read receipts reached the Graph stub`,
+        );
+        return r;
+      });
+      // The webhook's ingest by itself, as (a) alone is the live chat's.
+      const alone =
+        options.engine === "postgres"
+          ? await compared(
+              `${letter} again, the HTTP process alone (PARLEY_ROLE=http: nothing answers)`,
+              () =>
+                measureWebhookAcks(kind, settings, stub, graph, LOAD, WEBHOOK_SENDERS, {
+                  PARLEY_ROLE: "http",
+                }),
+            )
+          : undefined;
+      return { ...answering, alone };
+    };
+    const [messengerFigure, whatsappFigure] = WEBHOOK_FIGURES;
+    const messenger = await webhookFigure(messengerFigure);
+    const whatsapp = await webhookFigure(whatsappFigure);
     const throughput = await compared("(b) end-to-end throughput, zero-latency LLM", () =>
       measureAnswers(settings, stub, THROUGHPUT_RUN),
     );
@@ -304,7 +319,8 @@ async function measureGateway(options: Options): Promise<GatewayFigures> {
 
 function gatewayHeader(options: Options, g: GatewayFigures): string[] {
   const baselineRates = g.baselines.map((r) => format.count(Math.round(perSecond(r.ok, r.elapsedMs))));
-  const compared = ["(a)", ...(g.acksAlone ? ["(a) alone"] : []), "(d)", "(e)", "(b)"];
+  const alone = (letter: string) => (g.acksAlone ? [`${letter} alone`] : []);
+  const compared = ["(a)", ...alone("(a)"), "(d)", ...alone("(d)"), "(e)", ...alone("(e)"), "(b)"];
   return [
     options.engine === "pglite"
       ? "Connections: PGlite's one, in-process, for the gateway and the baseline alike"
@@ -360,7 +376,7 @@ function gatewayRows({
       met: undefined,
     },
     ...ackCpuRow("(a)", acks.result),
-    ...(acksAlone ? [acksAloneRow(acksAlone), ...ackCpuRow("(a) alone", acksAlone.result)] : []),
+    ...(acksAlone ? [aloneRow("(a)", acksAlone), ...ackCpuRow("(a) alone", acksAlone.result)] : []),
     {
       figure: `(b) end-to-end msgs/s, ${format.count(throughput.result.sent)} msgs, 0 ms LLM`,
       measured: format.rate(throughputRate, "msgs"),
@@ -446,14 +462,23 @@ function gatewayRows({
           met: undefined,
         },
         ...ackCpuRow(letter, r),
+        ...(webhooks[kind].alone
+          ? [
+              aloneRow(letter, webhooks[kind].alone),
+              ...ackCpuRow(`${letter} alone`, webhooks[kind].alone.result),
+            ]
+          : []),
       ];
     }),
   ];
 }
 
+/** (d) or (e), and the same with the HTTP process alone (undefined on PGlite, which is one process). */
+type WebhookFigure = Compared<WebhookResult> & { alone: Compared<WebhookResult> | undefined };
+
 interface Webhooks {
-  messenger: Compared<WebhookResult>;
-  whatsapp: Compared<WebhookResult>;
+  messenger: WebhookFigure;
+  whatsapp: WebhookFigure;
 }
 
 const WEBHOOK_FIGURES = [
@@ -495,15 +520,15 @@ function cpuPer(what: string, cpu: CpuTime | undefined, count: number, digits: n
 }
 
 /**
- * (a) once more with nothing answering on these cores (PARLEY_ROLE=http, as when the answering
- * processes run on other machines): what acknowledging costs by itself. No target: (a) is the
- * figure, measured as `npm start` runs, answering included.
+ * (a), (d) or (e) once more with nothing answering on these cores (PARLEY_ROLE=http, as when the
+ * answering processes run on other machines): what acknowledging costs by itself. No target: the
+ * figure is the one measured as `npm start` runs, answering included.
  */
-function acksAloneRow({ result, baseline }: Compared<LoadResult>): Row {
+function aloneRow(letter: string, { result, baseline }: Compared<LoadResult>): Row {
   const rate = perSecond(result.ok, result.elapsedMs);
   const baselineRate = perSecond(baseline.ok, baseline.elapsedMs);
   return {
-    figure: "(a) the same, HTTP process alone (PARLEY_ROLE=http, answering elsewhere)",
+    figure: `${letter} the same, HTTP process alone (PARLEY_ROLE=http, answering elsewhere)`,
     measured: format.rate(rate, "acks"),
     baseline: format.rate(baselineRate, "inserts"),
     ratio: format.ratio(rate / baselineRate),
@@ -522,7 +547,13 @@ function notes(figures: GatewayFigures): string[] {
   const throughput = figures.throughput.result;
   const out: string[] = [];
   const [d, e] = [figures.webhooks.messenger.result, figures.webhooks.whatsapp.result];
-  const alone = figures.acksAlone ? ([["(a) alone", figures.acksAlone.result]] as const) : [];
+  const alone = (
+    [
+      ["(a) alone", figures.acksAlone?.result],
+      ["(d) alone", figures.webhooks.messenger.alone?.result],
+      ["(e) alone", figures.webhooks.whatsapp.alone?.result],
+    ] as const
+  ).flatMap(([name, r]) => (r ? [[name, r] as const] : []));
   const baselineRuns = baselines.map((r, i) => [`baseline run ${i + 1}`, r] as const);
   for (const [name, r] of [...baselineRuns, ["(a)", acks], ...alone, ["(d)", d], ["(e)", e]] as const) {
     if (r.failed > 0) out.push(`${name}: ${counted(r.failed, "post")} failed (first: ${r.firstFailure})`);

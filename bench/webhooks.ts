@@ -26,6 +26,7 @@ export interface WebhookResult extends AckResult {
  * worker answers every message in the background through `graph` as it would in use. Every post
  * is a distinct, correctly signed delivery (a unique mid / wamid) from one of `senders` customers,
  * shaped like tests/fixtures/messenger/message_text.json and .../whatsapp/pywa_message__text.json.
+ * `env` runs another topology (PARLEY_ROLE=http: the HTTP process alone, nothing answers).
  */
 export async function measureWebhookAcks(
   kind: MetaKind,
@@ -34,13 +35,14 @@ export async function measureWebhookAcks(
   graph: BenchGraph,
   shape: LoadShape,
   senders: number,
+  env: Record<string, string> = {},
 ): Promise<WebhookResult> {
   graph.reset();
   const result = await ackLoop(
     settings,
     stub,
     shape,
-    { env: { GRAPH_API_URL: graph.url }, prepare: (database) => createAccount(database, kind) },
+    { env: { GRAPH_API_URL: graph.url, ...env }, prepare: (database) => createAccount(database, kind) },
     async (client) => async (n) => {
       const body = JSON.stringify(delivery(kind, n, `${1_000_000_000 + (n % senders)}`));
       const res = await client.postRaw(`/webhooks/${kind}`, body, {
