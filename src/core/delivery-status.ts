@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 
 /** What a platform can report about a message it was given. */
@@ -35,30 +35,52 @@ export interface DeliveryReport {
  * Applies a platform's report about one outbound message, found by the platform's id for it.
  * A report for an id we do not know yet may have overtaken the response of the send that made
  * it: it is kept (early_delivery_reports) and applied when the delivery worker records the id.
- * After keeping it, the update is tried once more, so a send recorded in between is not missed.
+ * Moving the message and keeping the report are one statement, so they judge "do we know this
+ * id?" from the same snapshot: a send recorded between two statements could otherwise make the
+ * first find no message and the second find one, and the report would be neither applied nor
+ * kept. After keeping it, the update is tried once more, so a send recorded meanwhile is not
+ * missed (the delivery worker looks for kept reports only after its own record has committed).
  */
 export async function advanceDeliveryState(
   database: Database,
   report: DeliveryReport,
 ): Promise<MovedMessage | undefined> {
-  const moved = await applyReport(database, report);
-  if (moved) return moved;
-  const kept = await database.rows(sql`
-    INSERT INTO early_delivery_reports (channel_account_id, channel_message_id, state, error, window_closed)
-    SELECT ${report.channelAccountId}, ${report.channelMessageId}, ${report.state},
-           ${report.error?.slice(0, 2000) ?? null}, ${report.windowClosed === true}
-    WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_account_id = ${report.channelAccountId}
-                        AND channel_message_id = ${report.channelMessageId})
-    ON CONFLICT DO NOTHING
-    RETURNING state`);
-  if (kept.length === 0) return undefined;
+  const [row] = await database.rows<Nullable<MovedRow> & { kept: boolean }>(sql`
+    WITH moved AS (${moveStatement(report)}
+    ), kept AS (
+      INSERT INTO early_delivery_reports (channel_account_id, channel_message_id, state, error, window_closed)
+      SELECT ${report.channelAccountId}, ${report.channelMessageId}, ${report.state},
+             ${report.error?.slice(0, 2000) ?? null}, ${report.windowClosed === true}
+      WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_account_id = ${report.channelAccountId}
+                          AND channel_message_id = ${report.channelMessageId})
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT moved.id, moved.thread_id, moved.conversation_id, EXISTS (SELECT 1 FROM kept) AS kept
+    FROM (VALUES (1)) AS one (x) LEFT JOIN moved ON true`);
+  if (row?.id && row.thread_id) return movedMessage({ ...row, id: row.id, thread_id: row.thread_id });
+  if (!row?.kept) return undefined;
   const late = await applyReport(database, report);
   if (late) await forgetEarlyReports(database, report.channelAccountId, report.channelMessageId);
   return late;
 }
 
-async function applyReport(database: Database, report: DeliveryReport): Promise<MovedMessage | undefined> {
-  const [row] = await database.rows<{ id: string; thread_id: string; conversation_id: string | null }>(sql`
+interface MovedRow {
+  id: string;
+  thread_id: string;
+  conversation_id: string | null;
+}
+
+/** A row of the LEFT JOIN above: all null when nothing moved. */
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+function movedMessage(row: MovedRow): MovedMessage {
+  return { messageId: row.id, threadId: row.thread_id, conversationId: row.conversation_id };
+}
+
+/** The update that moves the reported message forward, if it may move; returns what it moved. */
+function moveStatement(report: DeliveryReport): SQL {
+  return sql`
     UPDATE messages
     SET delivery_state = ${report.state},
         delivery_error = ${report.state === "failed" ? (report.error ?? "failed").slice(0, 2000) : null}
@@ -67,10 +89,12 @@ async function applyReport(database: Database, report: DeliveryReport): Promise<
         MOVES_FROM[report.state].map((s) => sql`${s}`),
         sql`, `,
       )})
-    RETURNING id, thread_id, conversation_id`);
-  return row
-    ? { messageId: row.id, threadId: row.thread_id, conversationId: row.conversation_id }
-    : undefined;
+    RETURNING id, thread_id, conversation_id`;
+}
+
+async function applyReport(database: Database, report: DeliveryReport): Promise<MovedMessage | undefined> {
+  const [row] = await database.rows<MovedRow>(moveStatement(report));
+  return row ? movedMessage(row) : undefined;
 }
 
 async function forgetEarlyReports(database: Database, channelAccountId: string, channelMessageId: string) {
