@@ -3,11 +3,13 @@ import { hostname } from "node:os";
 import { and, eq, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database } from "../db/client.js";
-import { channelAccounts, channelThreads, messages, outbox } from "../db/schema.js";
+import { fromJsonRow } from "../db/json-rows.js";
+import { outbox } from "../db/schema.js";
 import { type ChannelAdapter, DeliveryError, type OutboundDelivery } from "./channel.js";
 import { ClaimLoop } from "./claim-loop.js";
 import { applyEarlyReports } from "./delivery-status.js";
 import type { Metrics } from "./metrics.js";
+import type { AccountRow, MessageRow, ThreadRow } from "./next-inbound.js";
 import { flagReplyWindowClosed } from "./reply-window.js";
 
 /** The NOTIFY channel that wakes delivery workers when a reply was committed. */
@@ -68,6 +70,51 @@ function claimStatement(sends: DeliverySends): string {
     RETURNING message_id, attempts`;
 }
 
+/**
+ * What a send needs, in one statement: the reply with its channel account and thread, and the
+ * platform's id and data of the message it answers (a Messenger reply quotes it, an email is
+ * threaded under it). `$1` the reply's id.
+ */
+const READ_DELIVERY = `
+  SELECT row_to_json(m) AS message, row_to_json(a) AS account, row_to_json(t) AS thread,
+         r.id IS NOT NULL AS replied, r.channel_message_id AS replied_channel_message_id,
+         r.channel_data AS replied_channel_data
+  FROM messages m
+  JOIN channel_accounts a ON a.id = m.channel_account_id
+  JOIN channel_threads t ON t.id = m.thread_id
+  LEFT JOIN messages r ON r.id = m.in_reply_to_id
+  WHERE m.id = $1`;
+
+interface DeliveryRow {
+  message: Record<string, unknown>;
+  account: Record<string, unknown>;
+  thread: Record<string, unknown>;
+  replied: boolean;
+  replied_channel_message_id: string | null;
+  replied_channel_data: Record<string, unknown> | null;
+}
+
+/**
+ * The send's outcome and the end of its outbox row, in one statement (atomic, as a transaction
+ * of the two would be, without its extra round trips). A status webhook may already have moved
+ * the message further (delivered, read): it never goes backwards. `$1` the message, `$2` its
+ * state, `$3` the platform's id for it (null: none given).
+ */
+const RECORD_SENT = `
+  WITH recorded AS (
+    UPDATE messages SET delivery_state = $2, delivery_error = NULL,
+           channel_message_id = coalesce($3::text, channel_message_id)
+    WHERE id = $1 AND delivery_state = 'pending'
+  )
+  DELETE FROM outbox WHERE message_id = $1`;
+
+/** A send that failed for good: the reason on the message, the outbox row gone. `$1` message, `$2` reason. */
+const RECORD_FAILED = `
+  WITH recorded AS (
+    UPDATE messages SET delivery_state = 'failed', delivery_error = $2 WHERE id = $1
+  )
+  DELETE FROM outbox WHERE message_id = $1`;
+
 interface ClaimedDelivery {
   messageId: string;
   attempts: number;
@@ -121,26 +168,19 @@ export class DeliveryWorker {
 
   async #deliver({ messageId, attempts }: ClaimedDelivery): Promise<void> {
     const { database, log } = this.deps;
-    const [row] = await database.db
-      .select({ message: messages, account: channelAccounts, thread: channelThreads })
-      .from(messages)
-      .innerJoin(channelAccounts, eq(channelAccounts.id, messages.channelAccountId))
-      .innerJoin(channelThreads, eq(channelThreads.id, messages.threadId))
-      .where(eq(messages.id, messageId))
-      .limit(1);
-    if (!row) {
+    const [found] = await database.query<DeliveryRow>(READ_DELIVERY, [messageId]);
+    if (!found) {
       await database.db.delete(outbox).where(eq(outbox.messageId, messageId));
       return;
     }
+    const row = {
+      message: fromJsonRow<MessageRow>(found.message),
+      account: fromJsonRow<AccountRow>(found.account),
+      thread: fromJsonRow<ThreadRow>(found.thread),
+    };
     const adapter = this.deps.adapters.get(row.account.kind);
-    const inReplyTo = row.message.inReplyToId
-      ? (
-          await database.db
-            .select({ channelMessageId: messages.channelMessageId, channelData: messages.channelData })
-            .from(messages)
-            .where(eq(messages.id, row.message.inReplyToId))
-            .limit(1)
-        )[0]
+    const inReplyTo = found.replied
+      ? { channelMessageId: found.replied_channel_message_id, channelData: found.replied_channel_data ?? {} }
       : undefined;
     const delivery: OutboundDelivery = {
       messageId,
@@ -156,18 +196,7 @@ export class DeliveryWorker {
     try {
       if (!adapter) throw new DeliveryError("no_adapter", `no adapter for ${row.account.kind}`, true);
       const result = await adapter.send(row.account, delivery);
-      await database.db.transaction(async (tx) => {
-        await tx
-          .update(messages)
-          .set({
-            deliveryState: result.state,
-            deliveryError: null,
-            ...(result.channelMessageId ? { channelMessageId: result.channelMessageId } : {}),
-          })
-          // A status webhook may already have moved it further (delivered, read): never go backwards.
-          .where(and(eq(messages.id, messageId), eq(messages.deliveryState, "pending")));
-        await tx.delete(outbox).where(eq(outbox.messageId, messageId));
-      });
+      await database.query(RECORD_SENT, [messageId, result.state, result.channelMessageId ?? null]);
       if (result.channelMessageId) {
         // Reports that overtook this very send (WhatsApp's `sent` often does) apply now.
         for (const { report, moved } of await applyEarlyReports(
@@ -205,13 +234,7 @@ export class DeliveryWorker {
       if (permanent || attempts >= this.deps.maxAttempts) {
         log.warn({ messageId, code, reason, attempts }, "delivery failed for good");
         this.deps.metrics?.deliveries.inc({ channel: row.account.kind, outcome: "failed" });
-        await database.db.transaction(async (tx) => {
-          await tx
-            .update(messages)
-            .set({ deliveryState: "failed", deliveryError: `${code}: ${reason}`.slice(0, 2000) })
-            .where(eq(messages.id, messageId));
-          await tx.delete(outbox).where(eq(outbox.messageId, messageId));
-        });
+        await database.query(RECORD_FAILED, [messageId, `${code}: ${reason}`.slice(0, 2000)]);
         return;
       }
       const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { PgDialect, type PgDialect as PgDialectType } from "drizzle-orm/pg-core";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { advanceDeliveryState, applyEarlyReports } from "../../src/core/delivery-status.js";
 import type { Database } from "../../src/db/client.js";
@@ -7,7 +7,7 @@ import * as schema from "../../src/db/schema.js";
 import { type CoreHarness, startCoreHarness } from "../helpers/core-harness.js";
 import { engines } from "../helpers/db.js";
 
-const dialect: PgDialectType = new PgDialect();
+const dialect = new PgDialect();
 
 /**
  * The database, except that `before` runs just before the first statement whose text contains
