@@ -5,6 +5,7 @@ import { advanceDeliveryState, applyEarlyReports } from "../../src/core/delivery
 import type { Database } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
 import { type CoreHarness, startCoreHarness } from "../helpers/core-harness.js";
+import { overriding } from "../helpers/database-override.js";
 import { engines } from "../helpers/db.js";
 
 const dialect = new PgDialect();
@@ -15,18 +16,13 @@ const dialect = new PgDialect();
  */
 function interleaving(database: Database, marker: string, before: () => Promise<void>): Database {
   let done = false;
-  const rows: Database["rows"] = async (query, tx) => {
-    if (!done && dialect.sqlToQuery(query).sql.includes(marker)) {
-      done = true;
-      await before();
-    }
-    return database.rows(query, tx);
-  };
-  return new Proxy(database, {
-    get(target, property) {
-      if (property === "rows") return rows;
-      const value: unknown = Reflect.get(target, property);
-      return typeof value === "function" ? value.bind(target) : value;
+  return overriding(database, {
+    async rows(query, tx) {
+      if (!done && dialect.sqlToQuery(query).sql.includes(marker)) {
+        done = true;
+        await before();
+      }
+      return database.rows(query, tx);
     },
   });
 }

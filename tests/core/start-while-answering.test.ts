@@ -6,6 +6,7 @@ import { ThreadWorker } from "../../src/core/thread-worker.js";
 import type { Database } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
 import { type CoreHarness, startCoreHarness } from "../helpers/core-harness.js";
+import { overriding } from "../helpers/database-override.js";
 import { engines } from "../helpers/db.js";
 
 /** Answers every question, and remembers whether a conversation existed for it when it was asked. */
@@ -24,17 +25,15 @@ class RecordingAnswerer implements Answerer {
  * just before the conversation is started — the race the worker must survive.
  */
 function pausingBeforeStart(database: Database, agentId: string): Database {
-  const query: Database["query"] = async (text, params, options) => {
-    if (text.includes("INSERT INTO conversations")) {
-      await database.db.update(schema.agents).set({ status: "paused" }).where(eq(schema.agents.id, agentId));
-    }
-    return database.query(text, params, options);
-  };
-  return new Proxy(database, {
-    get(target, property) {
-      if (property === "query") return query;
-      const value: unknown = Reflect.get(target, property);
-      return typeof value === "function" ? value.bind(target) : value;
+  return overriding(database, {
+    async query(text, params, options) {
+      if (text.includes("INSERT INTO conversations")) {
+        await database.db
+          .update(schema.agents)
+          .set({ status: "paused" })
+          .where(eq(schema.agents.id, agentId));
+      }
+      return database.query(text, params, options);
     },
   });
 }
