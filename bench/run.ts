@@ -37,8 +37,8 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  *   (f) the time one inactivity sweep takes to close 100,000 idle conversations ÷ the time one
  *       plain UPDATE takes to close an identical copy of them (bench/sweeper.ts).
  * The baseline runs before (a) and again after each figure it is compared with ((a), (d), (e),
- * each of them alone, and (b)); each figure is compared with the mean of the two runs around it, since the
- * speed of these machines drifts by a quarter or more within minutes.
+ * each of them alone, and (b)); each figure is compared with the mean of the two runs around
+ * it, since the speed of these machines drifts by a quarter or more within minutes.
  * Like the closed loops' 1 s warm-up, (b) and (c) first have the gateway answer 2,000 other
  * conversations (not timed); (c) is then run once more on a fresh gateway without that warm-up,
  * and that cold start is reported beside it, without a target.
