@@ -704,7 +704,6 @@ export class ThreadWorker {
     return result.held;
   }
 
-  /** Wakes the live-chat streams and, for channels that need a send, the delivery worker. */
   /** A hand-off was committed with its message to the customer: that message, and its events. */
   async #signalHandOff(
     message: { threadId: string; workspaceId: string },
@@ -714,6 +713,7 @@ export class ThreadWorker {
     await this.deps.database.notify(EVENTS_CHANNEL, message.workspaceId);
   }
 
+  /** Wakes the live-chat streams and, for channels that need a send, the delivery worker. */
   async #signalReply(threadId: string, deliveredOnCommit: boolean): Promise<void> {
     await this.deps.database.notify(THREAD_CHANNEL, threadId);
     if (!deliveredOnCommit) await this.deps.database.notify(OUTBOX_CHANNEL, threadId);

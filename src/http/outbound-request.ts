@@ -65,7 +65,8 @@ export function outboundRequest(url: string | URL, options: OutboundRequest = {}
  * (WORKER_CONCURRENCY); an idle connection still closes after Node's 5 s, as with the global agents.
  */
 const KEEP_ALIVE = { keepAlive: true, maxFreeSockets: 1000, timeout: 5000 };
-const AGENTS = { "http:": new http.Agent(KEEP_ALIVE), "https:": new https.Agent(KEEP_ALIVE) };
+const HTTP_AGENT = new http.Agent(KEEP_ALIVE);
+const HTTPS_AGENT = new https.Agent(KEEP_ALIVE);
 
 function send(target: URL, options: OutboundRequest, staleRetries: number): Promise<OutboundResponse> {
   const secure = target.protocol === "https:";
@@ -83,7 +84,7 @@ function send(target: URL, options: OutboundRequest, staleRetries: number): Prom
         method: options.method ?? "GET",
         headers: options.headers ?? {},
         signal,
-        agent: secure ? AGENTS["https:"] : AGENTS["http:"],
+        agent: secure ? HTTPS_AGENT : HTTP_AGENT,
       },
       (res) => {
         answered = true;
