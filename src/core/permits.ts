@@ -3,7 +3,7 @@
  * except that one of two kinds goes first: by default work coming back from a long wait, so
  * what is under way finishes before more is started; with `startingFirst`, work about to start,
  * so that every long wait begins as early as it can (see `startFirst`). The limit can change
- * while it is in use (see `resize`).
+ * while it is in use (see `resize`), and the permits can be paced (see `pace`).
  */
 export class Permits {
   #limit: number;
@@ -11,9 +11,18 @@ export class Permits {
   #startingFirst = false;
   readonly #returning: Array<() => void> = [];
   readonly #waiting: Array<() => void> = [];
+  readonly #now: () => number;
+  /** While pacing: the rest after a spell of holding, per unit of that spell; 0 when not pacing. */
+  #restPerHeld = 0;
+  /** When the current spell began: the moment the permits went from none held to one. */
+  #spellStartedAt = 0;
+  #restingUntil = 0;
+  #restTimer: NodeJS.Timeout | undefined;
 
-  constructor(limit: number) {
+  /** `now` in milliseconds (a test's clock; performance.now() by default). */
+  constructor(limit: number, now: () => number = () => performance.now()) {
     this.#limit = Math.max(1, limit);
+    this.#now = now;
   }
 
   get limit(): number {
@@ -34,17 +43,45 @@ export class Permits {
     this.#startingFirst = on;
   }
 
+  /**
+   * Paces the permits (`restPerHeld` > 0) or stops pacing them (0): after each spell in which
+   * any were held, none is given for `restPerHeld` times that spell (at most MAX_REST_MS), so
+   * their holders together hold them at most 1 / (1 + restPerHeld) of the time. What holders do
+   * with a permit is their CPU and database work; pacing caps the share of the machine it takes
+   * while something more urgent needs the rest, whatever each piece of work costs.
+   */
+  pace(restPerHeld: number): void {
+    this.#restPerHeld = Math.max(0, restPerHeld);
+    if (this.#restPerHeld > 0) return;
+    this.#restingUntil = 0;
+    clearTimeout(this.#restTimer);
+    this.#restTimer = undefined;
+    this.#admit();
+  }
+
+  get pacing(): boolean {
+    return this.#restPerHeld > 0;
+  }
+
   async acquire(returning = false): Promise<void> {
-    if (this.#held < this.#limit) {
-      this.#held += 1;
+    if (this.#held < this.#limit && !this.#queued && !this.#resting) {
+      this.#take();
       return;
     }
     // #admit counts the permit for us before it resolves.
-    await new Promise<void>((resolve) => (returning ? this.#returning : this.#waiting).push(resolve));
+    const admitted = new Promise<void>((resolve) =>
+      (returning ? this.#returning : this.#waiting).push(resolve),
+    );
+    this.#admit();
+    await admitted;
   }
 
   release(): void {
     this.#held -= 1;
+    if (this.#held === 0 && this.#restPerHeld > 0) {
+      const now = this.#now();
+      this.#restingUntil = now + Math.min(MAX_REST_MS, (now - this.#spellStartedAt) * this.#restPerHeld);
+    }
     this.#admit();
   }
 
@@ -68,13 +105,47 @@ export class Permits {
   }
 
   #admit(): void {
-    while (this.#held < this.#limit) {
+    while (this.#held < this.#limit && this.#queued) {
+      if (this.#resting) {
+        this.#admitAfterRest();
+        return;
+      }
       const next = this.#startingFirst
         ? (this.#waiting.shift() ?? this.#returning.shift())
         : (this.#returning.shift() ?? this.#waiting.shift());
       if (!next) return;
-      this.#held += 1;
+      this.#take();
       next();
     }
   }
+
+  #take(): void {
+    if (this.#held === 0) this.#spellStartedAt = this.#now();
+    this.#held += 1;
+  }
+
+  get #queued(): boolean {
+    return this.#returning.length > 0 || this.#waiting.length > 0;
+  }
+
+  get #resting(): boolean {
+    return this.#restPerHeld > 0 && this.#now() < this.#restingUntil;
+  }
+
+  #admitAfterRest(): void {
+    if (this.#restTimer) return;
+    this.#restTimer = setTimeout(
+      () => {
+        this.#restTimer = undefined;
+        this.#admit();
+      },
+      Math.max(1, Math.ceil(this.#restingUntil - this.#now())),
+    );
+  }
 }
+
+/**
+ * The longest rest after one spell: a spell made long by something else (a statement waiting on
+ * a lock, say) must not stop the work for seconds after it.
+ */
+const MAX_REST_MS = 250;

@@ -13,7 +13,7 @@ async function ingestBusyGauge(url: string): Promise<string | undefined> {
 /**
  * A gateway answering in its own process (role `all`) gives way to a burst on its channels:
  * while WORKER_GIVES_WAY_AT messages are being stored at once, one thread at a time is in its
- * database and CPU phase; answers still come, and after the burst the full width is back.
+ * database and CPU phase, paced; answers still come, and after the burst the full width is back.
  */
 for (const engine of engines) {
   describe(`answering gives way to a burst on the channels (${engine})`, () => {
@@ -35,6 +35,7 @@ for (const engine of engines) {
       const held = [parley.ingest.storing(burst.store), parley.ingest.storing(burst.store)];
       expect(parley.ingest.busy).toBe(true);
       expect(parley.threads.width).toBe(1);
+      expect(parley.threads.paced).toBe(true);
       expect(await ingestBusyGauge(url)).toBe("1");
 
       // Giving way is not stopping: a visitor asking meanwhile is answered.
@@ -45,6 +46,7 @@ for (const engine of engines) {
       burst.open();
       await Promise.all(held);
       await waitFor(() => parley.threads.width === fullWidth, { message: "the full width again" });
+      expect(parley.threads.paced).toBe(false);
       expect(await ingestBusyGauge(url)).toBe("0");
     });
 
@@ -56,6 +58,7 @@ for (const engine of engines) {
       const held = Array.from({ length: 20 }, () => parley.ingest.storing(burst.store));
       expect(parley.ingest.busy).toBe(false);
       expect(parley.threads.width).toBe(fullWidth);
+      expect(parley.threads.paced).toBe(false);
       burst.open();
       await Promise.all(held);
     });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Permits } from "../../src/core/permits.js";
 
 /** Lets every settled promise run its continuation. */
@@ -130,5 +130,120 @@ describe("Permits", () => {
     const permits = new Permits(4);
     permits.resize(0);
     expect(permits.limit).toBe(1);
+  });
+
+  describe("paced", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Permits on a clock the test moves, with Node's timers moved along with it. */
+    function pacedPermits(limit: number, restPerHeld: number) {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      let now = 0;
+      const permits = new Permits(limit, () => now);
+      permits.pace(restPerHeld);
+      const order: string[] = [];
+      return {
+        permits,
+        order,
+        enter: (name: string, returning = false) =>
+          void permits.acquire(returning).then(() => order.push(name)),
+        advance: async (ms: number) => {
+          now += ms;
+          vi.advanceTimersByTime(ms);
+          await settle();
+        },
+      };
+    }
+
+    it("gives no permit for `restPerHeld` times each spell of holding, then lets the next in", async () => {
+      const { permits, order, enter, advance } = pacedPermits(1, 3);
+      expect(permits.pacing).toBe(true);
+      enter("a");
+      await settle();
+      expect(order).toEqual(["a"]);
+      await advance(10);
+      permits.release();
+      // Held for 10 ms: nobody gets one for the next 30, however free it is.
+      enter("b");
+      await advance(29);
+      expect(order).toEqual(["a"]);
+      await advance(1);
+      expect(order).toEqual(["a", "b"]);
+    });
+
+    it("counts a spell from the first holder in to the last one out, overlapping holders as one", async () => {
+      const { permits, order, enter, advance } = pacedPermits(2, 1);
+      enter("a");
+      await advance(5);
+      enter("b");
+      await advance(5);
+      permits.release();
+      // One still holds: a permit is free and no spell has ended, so a newcomer gets in.
+      enter("c");
+      await settle();
+      expect(order).toEqual(["a", "b", "c"]);
+      await advance(10);
+      permits.release();
+      permits.release();
+      // The spell ran from 0 to 20 ms: a rest of 20.
+      enter("d");
+      await advance(19);
+      expect(order).toEqual(["a", "b", "c"]);
+      await advance(1);
+      expect(order).toEqual(["a", "b", "c", "d"]);
+    });
+
+    it("rests at most 250 ms after a long spell", async () => {
+      const { permits, order, enter, advance } = pacedPermits(1, 3);
+      enter("a");
+      await advance(10_000);
+      permits.release();
+      enter("b");
+      await advance(249);
+      expect(order).toEqual(["a"]);
+      await advance(1);
+      expect(order).toEqual(["a", "b"]);
+    });
+
+    it("keeps its order through a rest: work coming back first, newcomers in the order they came", async () => {
+      const { permits, order, enter, advance } = pacedPermits(1, 1);
+      enter("a");
+      await advance(10);
+      permits.release();
+      enter("new 1");
+      enter("new 2");
+      enter("back", true);
+      await advance(10);
+      expect(order).toEqual(["a", "back"]);
+      permits.release();
+      await advance(0);
+      // "back" held it for no time at all: no rest.
+      expect(order).toEqual(["a", "back", "new 1"]);
+      // A newcomer now does not jump the one still waiting.
+      enter("new 3");
+      await advance(5);
+      permits.release();
+      await advance(5);
+      expect(order).toEqual(["a", "back", "new 1", "new 2"]);
+      permits.release();
+      await settle();
+      expect(order).toEqual(["a", "back", "new 1", "new 2", "new 3"]);
+    });
+
+    it("stops pacing at once: those waiting out a rest get in", async () => {
+      const { permits, order, enter, advance } = pacedPermits(1, 3);
+      enter("a");
+      await advance(100);
+      permits.release();
+      enter("b");
+      await settle();
+      expect(order).toEqual(["a"]);
+      permits.pace(0);
+      expect(permits.pacing).toBe(false);
+      await settle();
+      expect(order).toEqual(["a", "b"]);
+    });
   });
 });

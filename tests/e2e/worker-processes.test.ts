@@ -123,11 +123,15 @@ describe("answering in worker processes (postgres)", () => {
     const widths = () =>
       logEntries(g)
         .filter((e) => e.role === "worker" && typeof e.width === "number")
-        .map((e) => ({ width: e.width, msg: e.msg }));
+        .map((e) => ({ width: e.width, paced: e.paced, msg: e.msg }));
     await waitFor(() => widths().length >= 2, { message: "the child giving way and widening again" });
     const [narrowed, widened] = widths();
-    expect(narrowed).toEqual({ width: 1, msg: "answering gives way to a burst on the channels" });
-    expect(widened).toMatchObject({ msg: "answering at full width again" });
+    expect(narrowed).toEqual({
+      width: 1,
+      paced: true,
+      msg: "answering gives way to a burst on the channels",
+    });
+    expect(widened).toMatchObject({ paced: false, msg: "answering at full width again" });
     expect(widened?.width).toBeGreaterThan(1);
   });
 
