@@ -104,6 +104,11 @@ export class ThreadWorker {
   readonly #loop: ClaimLoop<ClaimedThread>;
   readonly #leases = new Map<string, AbortController>();
   /**
+   * Threads this process was told of new work on while it held them (see #onWork): their own
+   * turn reads the new message, so no claim is needed then, only once the thread is let go.
+   */
+  readonly #workWhileHeld = new Set<string>();
+  /**
    * Threads in their database and CPU phase at once; those waiting on the LLM give theirs up.
    * Hundreds of conversations can wait on a slow model together, but only a few at a time
    * compete with the channels' acknowledgements for the event loop and the database pool.
@@ -131,13 +136,28 @@ export class ThreadWorker {
   }
 
   async start(): Promise<void> {
-    this.#unlisten = await this.deps.database.listen(WORK_CHANNEL, () => this.#loop.wake());
+    this.#unlisten = await this.deps.database.listen(WORK_CHANNEL, (threadId) => this.#onWork(threadId));
     this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(250, this.deps.leaseMs / 3));
     this.#heartbeat.unref();
     this.#loop.start();
   }
 
   wake(): void {
+    this.#loop.wake();
+  }
+
+  /**
+   * New work on a thread (its id, from the message's NOTIFY). On a thread this process holds, the
+   * turn under way reads the message with the thread's next one: a claim now would find nothing
+   * (the thread is leased, by us) and cost a statement. In a burst on a few busy conversations
+   * that was a claim after every batch of acknowledgements. The thread is claimed again once it
+   * is let go, in case it finished just before the message was stored.
+   */
+  #onWork(threadId: string): void {
+    if (this.#leases.has(threadId)) {
+      this.#workWhileHeld.add(threadId);
+      return;
+    }
     this.#loop.wake();
   }
 
@@ -262,6 +282,7 @@ export class ThreadWorker {
     } finally {
       this.#busy.release();
       this.#leases.delete(claimed.threadId);
+      if (this.#workWhileHeld.delete(claimed.threadId)) this.#loop.wake();
     }
   }
 
