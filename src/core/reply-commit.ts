@@ -102,7 +102,7 @@ const COMMIT_OUTBOUND = `
     SELECT $12::uuid, $16::uuid, $1::uuid, $13::uuid, thread.last_seq, 'out', $17::text, $18::text,
            $19::jsonb, $20::text, $21::uuid, $22::text
     FROM thread
-    ON CONFLICT (in_reply_to_id) DO NOTHING
+    ON CONFLICT (in_reply_to_id) WHERE in_reply_to_id IS NOT NULL DO NOTHING
     RETURNING id, seq
   ), queued AS (
     INSERT INTO outbox (message_id, thread_id, seq)

@@ -296,9 +296,11 @@ export const messages = pgTable(
   },
   (t) => [
     uniqueIndex("messages_channel_message_uq").on(t.channelAccountId, t.channelMessageId),
-    uniqueIndex("messages_one_reply_per_inbound_uq").on(t.inReplyToId),
+    // Partial, as the next one: an inbound message has no in_reply_to_id, and has no conversation
+    // when it is stored, so a NULL entry in each for every message stored was work for nothing.
+    uniqueIndex("messages_one_reply_per_inbound_uq").on(t.inReplyToId).where(sql`in_reply_to_id IS NOT NULL`),
     uniqueIndex("messages_thread_seq_uq").on(t.threadId, t.seq),
-    index("messages_conversation_idx").on(t.conversationId, t.seq),
+    index("messages_conversation_idx").on(t.conversationId, t.seq).where(sql`conversation_id IS NOT NULL`),
     index("messages_unprocessed_idx")
       .on(t.threadId, t.seq)
       .where(sql`direction = 'in' AND processed_at IS NULL`),

@@ -158,6 +158,19 @@ for (const engine of engines) {
       expect(await workRow(t.threadId)).toBeDefined();
     });
 
+    it("writes no second reply to a message already answered (the unique in_reply_to_id)", async () => {
+      const t = await answeredThread();
+      const { messageId } = await h.message("livechat", t.threadKey, "second");
+      await lease(t.threadId, "finisher");
+      // A worker that redoes a message after its lease ran out commits for it once more.
+      const [first, again] = await Promise.all([
+        commit(t, "finisher", messageId, undefined),
+        commit(t, "finisher", messageId, undefined),
+      ]);
+      expect([first.replyId, again.replyId].filter((id) => id !== null)).toHaveLength(1);
+      expect((await h.outboundOf(t.threadKey)).map((m) => m.text)).toEqual(["echo: first", "a reply"]);
+    });
+
     it("answers a message that arrives while the one before it waits on the LLM, in the same claim", async () => {
       const threadKey = h.newThread();
       const answerer = new GatedAnswerer();
