@@ -2,9 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
 import { commitOutbound } from "../../src/core/reply-commit.js";
-import { ThreadWorker } from "../../src/core/thread-worker.js";
 import * as schema from "../../src/db/schema.js";
-import { type CoreHarness, log, startCoreHarness } from "../helpers/core-harness.js";
+import { type CoreHarness, startCoreHarness } from "../helpers/core-harness.js";
 import { engines } from "../helpers/db.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -175,16 +174,7 @@ for (const engine of engines) {
       const threadKey = h.newThread();
       const answerer = new GatedAnswerer();
       // A lease far longer than the test: a thread given up early would wait for it, and time out.
-      const worker = new ThreadWorker({
-        database: h.database,
-        clock: h.clock,
-        answerer,
-        adapters: h.adapters,
-        log,
-        concurrency: 4,
-        leaseMs: 600_000,
-        pollMs: 50,
-      });
+      const worker = h.threadWorker(answerer, { concurrency: 4, leaseMs: 600_000 });
       await worker.start();
       try {
         await h.message("livechat", threadKey, "one");

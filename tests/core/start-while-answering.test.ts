@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
-import { ThreadWorker } from "../../src/core/thread-worker.js";
+import type { ThreadWorker } from "../../src/core/thread-worker.js";
 import type { Database } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
 import { type CoreHarness, startCoreHarness } from "../helpers/core-harness.js";
@@ -58,16 +58,7 @@ for (const engine of engines) {
 
     async function startWorker(database: Database, answerer: Answerer) {
       warnings = [];
-      worker = new ThreadWorker({
-        database,
-        clock: h.clock,
-        answerer,
-        adapters: h.adapters,
-        log,
-        concurrency: 20,
-        pollMs: 50,
-        leaseMs: 5_000,
-      });
+      worker = h.threadWorker(answerer, { database, log });
       await worker.start();
     }
 

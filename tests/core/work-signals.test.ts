@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentReply, Answerer, AnswerRequest } from "../../src/core/agent/types.js";
 import { WORK_CHANNEL } from "../../src/core/receive.js";
-import { ThreadWorker } from "../../src/core/thread-worker.js";
-import { type CoreHarness, log, startCoreHarness } from "../helpers/core-harness.js";
+import type { ThreadWorker } from "../../src/core/thread-worker.js";
+import { type CoreHarness, startCoreHarness } from "../helpers/core-harness.js";
 import { overriding } from "../helpers/database-override.js";
 import { engines } from "../helpers/db.js";
 import { gate } from "../helpers/gate.js";
@@ -61,17 +61,8 @@ for (const engine of engines) {
         },
       });
       const answerer = new HoldingAnswerer();
-      worker = new ThreadWorker({
-        database,
-        clock: h.clock,
-        answerer,
-        adapters: h.adapters,
-        log,
-        concurrency: 20,
-        // No poll during the test: every claim is one the test caused.
-        pollMs: 600_000,
-        leaseMs: 30_000,
-      });
+      // No poll during the test: every claim is one the test caused.
+      worker = h.threadWorker(answerer, { database, pollMs: 600_000, leaseMs: 30_000 });
       await worker.start();
       // The claim at start found nothing.
       await waitFor(() => claims === 1, { message: "the first claim" });

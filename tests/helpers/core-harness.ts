@@ -16,7 +16,7 @@ import { ChargeApplier } from "../../src/core/charge-applier.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { DeliveryWorker } from "../../src/core/delivery-worker.js";
 import { receiveInbound } from "../../src/core/receive.js";
-import { ThreadWorker } from "../../src/core/thread-worker.js";
+import { ThreadWorker, type ThreadWorkerDeps } from "../../src/core/thread-worker.js";
 import { createWorkspace } from "../../src/core/workspaces.js";
 import type { Database } from "../../src/db/client.js";
 import * as schema from "../../src/db/schema.js";
@@ -71,6 +71,11 @@ export interface CoreHarness {
     opts?: { delivery?: boolean; charges?: boolean },
   ): Promise<void>;
   stopWorkers(): Promise<void>;
+  /**
+   * A thread worker on the harness's database, clock and adapters (not started), for tests that
+   * run one themselves: with another database (a proxy), lease or poll, say.
+   */
+  threadWorker(answerer: Answerer, overrides?: Partial<ThreadWorkerDeps>): ThreadWorker;
   newThread(): string;
   message(
     kind: ChannelKind,
@@ -118,7 +123,7 @@ export async function startCoreHarness(
     async startWorkers(answerer, count = 1, opts = {}) {
       const common = { database: tdb.database, adapters, log, pollMs: 50, leaseMs: 5_000 };
       const workers = Array.from({ length: count }, () => ({
-        threads: new ThreadWorker({ ...common, clock, answerer, concurrency: 20 }),
+        threads: h.threadWorker(answerer),
         delivery: new DeliveryWorker({ ...common, concurrency: 20, maxAttempts: 3 }),
         charges: new ChargeApplier({ database: tdb.database, log, pollMs: 50 }),
       }));
@@ -134,6 +139,19 @@ export async function startCoreHarness(
           if (opts.charges !== false) await w.charges.stop();
         }
       };
+    },
+    threadWorker(answerer, overrides = {}) {
+      return new ThreadWorker({
+        database: tdb.database,
+        clock,
+        answerer,
+        adapters,
+        log,
+        concurrency: 20,
+        pollMs: 50,
+        leaseMs: 5_000,
+        ...overrides,
+      });
     },
     async stopWorkers() {
       await stop?.();
