@@ -30,5 +30,13 @@ export const format = {
   rate: (perSecond: number, unit: string) => `${Math.round(perSecond).toLocaleString("en-US")} ${unit}/s`,
   ms: (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`),
   ratio: (ratio: number) => `${ratio.toFixed(2)}×`,
+  /**
+   * A ratio beside its target, with a third digit where two would round a miss onto the target
+   * (0.798× shown as "0.80×" next to "≥ 0.80×" and "MISSED" reads as a contradiction).
+   */
+  ratioAgainst: (ratio: number, target: number) =>
+    ratio.toFixed(2) === target.toFixed(2) && ratio !== target
+      ? `${ratio.toFixed(3)}×`
+      : `${ratio.toFixed(2)}×`,
   count: (n: number) => n.toLocaleString("en-US"),
 };

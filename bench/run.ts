@@ -397,11 +397,11 @@ function gatewayRows({
       figure: `(a) acks/s, ${LOAD.concurrency} clients over ${ACK_CONVERSATIONS} conversations, the median of ${acksRuns.length} runs`,
       measured: format.rate(ackRate, "acks"),
       baseline: cellOf(acks.baseline),
-      ratio: format.ratio(ackRate / rateOf(acks.baseline)),
+      ratio: format.ratioAgainst(ackRate / rateOf(acks.baseline), TARGET.acks),
       target: `≥ ${format.ratio(TARGET.acks)}`,
       met: ackRate / rateOf(acks.baseline) >= TARGET.acks,
     },
-    ...everyRunRow("(a)", acksRuns),
+    ...everyRunRow("(a)", acksRuns, TARGET.acks),
     {
       figure: "(a) ack latency p50 / p99",
       measured: both([ackP50, ackP99], format.ms),
@@ -416,7 +416,7 @@ function gatewayRows({
       figure: `(b) end-to-end msgs/s, ${format.count(throughput.result.sent)} msgs, 0 ms LLM`,
       measured: format.rate(throughputRate, "msgs"),
       baseline: cellOf(throughput.baseline),
-      ratio: format.ratio(throughputRate / rateOf(throughput.baseline)),
+      ratio: format.ratioAgainst(throughputRate / rateOf(throughput.baseline), TARGET.endToEnd),
       target: `≥ ${format.ratio(TARGET.endToEnd)}`,
       // A rate over the answers that came; a cut-off run is said in the notes.
       met: throughputRate / rateOf(throughput.baseline) >= TARGET.endToEnd,
@@ -442,7 +442,7 @@ function gatewayRows({
       figure: "(c) first post → last answer, the median run",
       measured: format.ms(crowd.elapsedMs),
       baseline: slowLlm,
-      ratio: format.ratio(crowdTimes),
+      ratio: format.ratioAgainst(crowdTimes, TARGET.crowdTimes),
       target: `≤ ${format.ratio(TARGET.crowdTimes)}`,
       met: crowds.every((c) => c.answered === c.sent) && crowdTimes <= TARGET.crowdTimes,
     },
@@ -484,11 +484,11 @@ function gatewayRows({
           figure: `${letter} ${name} webhook acks/s, ${LOAD.concurrency} clients, ${WEBHOOK_SENDERS} senders, the median of ${runs.length} runs`,
           measured: format.rate(rate, "acks"),
           baseline: cellOf(baseline),
-          ratio: format.ratio(rate / rateOf(baseline)),
+          ratio: format.ratioAgainst(rate / rateOf(baseline), TARGET.webhooks),
           target: `≥ ${format.ratio(TARGET.webhooks)}`,
           met: rate / rateOf(baseline) >= TARGET.webhooks,
         },
-        ...everyRunRow(letter, runs),
+        ...everyRunRow(letter, runs, TARGET.webhooks),
         {
           figure: `${letter} ack latency p50 / p99`,
           measured: both([p50, p99], format.ms),
@@ -530,12 +530,12 @@ function medianCompared<T extends LoadResult>(runs: readonly Compared<T>[]): Com
 }
 
 /** Every run's ratio, in the order they ran, under the median that is the figure. */
-function everyRunRow(letter: string, runs: readonly Compared<LoadResult>[]): Row[] {
+function everyRunRow(letter: string, runs: readonly Compared<LoadResult>[], target: number): Row[] {
   if (runs.length < 2) return [];
   return [
     {
       figure: `${letter} every run (ratio to the baseline around it)`,
-      measured: runs.map((r) => format.ratio(ratioOf(r))).join(" / "),
+      measured: runs.map((r) => format.ratioAgainst(ratioOf(r), target)).join(" / "),
       baseline: "",
       ratio: "",
       target: "",
