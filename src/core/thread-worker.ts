@@ -77,8 +77,9 @@ const GIVING_WAY_BUSY_LIMIT = 1;
  * after another still kept about a third of two cores busy with a zero-latency model (its own
  * CPU and its statements'); paced, the answering process's CPU per acknowledged post in the
  * bench fell from 0.06–0.11 ms to 0.03–0.04 ms and PostgreSQL's from 0.14–0.19 ms to
- * 0.10–0.12 ms (2026-12-08, the eighth session in bench/HISTORY.md). Nine times as long bought no more. A burst's
- * answers come later by the same token; once it is over they come at full width.
+ * 0.10–0.12 ms (2026-12-08, the eighth session in bench/HISTORY.md). Nine times as long bought
+ * no more. A burst's answers come later by the same token; once it is over they come at full
+ * width.
  */
 const GIVING_WAY_REST_PER_HELD = 3;
 
