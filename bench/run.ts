@@ -49,7 +49,8 @@ import { measureWebhookAcks, type WebhookResult } from "./webhooks.js";
  * `--sweep-batch 2000,5000` measures (f) once per batch size (default: 2000, the sweeper's own).
  * Exits 0 when the table was printed, missed targets included (it is a report); 1 when the bench
  * itself could not run, or (f)'s sweep did not close every conversation. Takes about nine
- * minutes on PostgreSQL (three benches on 2026-12-08) and more on PGlite, of which (f) is about 30 s / 45 s per batch size.
+ * minutes on PostgreSQL (three benches on 2026-12-08) and more on PGlite, of which (f) is
+ * about 30 s / 45 s per batch size.
  *
  * Environment: BENCH_ENGINE (postgres, the default, or pglite); BENCH_DATABASE_URL, else
  * TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test (a server the bench may create
